@@ -1,57 +1,360 @@
 """QAEngine: the one entry point used by the CLI, the HTTP service and the WeChat adapter.
 
-(Skeleton: public API fixed; implementation in progress.)
+``QAEngine.load(settings)`` opens the index in ``settings.index_dir`` (building it from
+``settings.corpus_dir`` when missing or stale); ``ask`` answers with cited quotes,
+``search`` finds clauses for staff, ``documents``/``clause`` list what is indexed.
+An engine is immutable once loaded and safe to share between threads.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import re
+import time
+import unicodedata
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+import numpy as np
+
+from . import __version__
+from .answering import Answerer
 from .config import Settings
-from .models import Answer, Clause, DocumentInfo, SearchResult, Turn
+from .documents.chunking import chunk_clauses, clause_context
+from .documents.structure import parse_clauses
+from .errors import (
+    ClauseNotFoundError,
+    DocumentNotFoundError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IndexStaleError,
+    InvalidQuestionError,
+)
+from .index.dense import DenseIndex
+from .index.embedders import Embedder, create_embedder
+from .index.sparse import SparseIndex
+from .index.storage import FORMAT_VERSION, IndexStorage, Manifest, Store, file_sha256, text_key
+from .models import Answer, Clause, DocumentInfo, SearchResult, Span, Turn
+from .retrieval import HybridRetriever
+from .segmentation import Segmenter
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def corpus_files(corpus_dir: Path) -> dict[str, str]:
+    """Supported files in the corpus folder → sha256 of their bytes (what the manifest records)."""
+    from .documents.loaders import SUPPORTED_SUFFIXES
+
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        return {}
+    return {
+        p.name: file_sha256(p)
+        for p in sorted(corpus_dir.iterdir())
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES
+    }
 
 
 class QAEngine:
-    settings: Settings
+    def __init__(
+        self,
+        settings: Settings,
+        manifest: Manifest,
+        store: Store,
+        retriever: HybridRetriever,
+        embedder: Embedder,
+    ) -> None:
+        self.settings = settings
+        self.manifest = manifest
+        self.store = store
+        self.retriever = retriever
+        self.embedder = embedder
+        self.segmenter = retriever.segmenter
+        self._docs = {d.doc_id: d for d in store.documents}
+        self._clauses = {(c.doc_id, c.number): c for c in store.clauses}
+        titles = {d.title for d in store.documents}
+        self.answerer = Answerer(
+            retriever,
+            titles,
+            refusal_threshold=settings.refusal_threshold,
+            contact=settings.contact,
+            max_quotes=settings.max_quotes,
+        )
+
+    # -- loading and building -------------------------------------------------------
 
     @classmethod
-    def load(cls, settings: Settings, *, build: bool = True, force: bool = False,
-             progress: Progress | None = None) -> "QAEngine":
-        """Load the index in ``settings.index_dir``; (re)build it from ``settings.corpus_dir``
-        when missing or stale (unless ``build=False`` → IndexNotFoundError / IndexStaleError).
-        A different embedder than the index was built with → IndexMismatchError."""
-        raise NotImplementedError
+    def load(
+        cls,
+        settings: Settings,
+        *,
+        build: bool = True,
+        force: bool = False,
+        progress: Progress | None = None,
+        embedder: Embedder | None = None,
+    ) -> "QAEngine":
+        """Open the index; (re)build it when missing or stale unless ``build=False``.
+
+        Raises ``IndexNotFoundError``/``IndexStaleError`` (with ``build=False``) and
+        ``IndexMismatchError`` when the index was built with a different embedder.
+        """
+        storage = IndexStorage(settings.index_dir)
+        if force:
+            return cls.build(settings, progress=progress, embedder=embedder)
+        if not storage.exists():
+            if not build:
+                raise IndexNotFoundError(f"no index in {settings.index_dir}; run `policyqa index` to build it")
+            return cls.build(settings, progress=progress, embedder=embedder)
+        manifest = storage.manifest()
+        embedder = embedder or create_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size)
+        if manifest.embedder_id != embedder.model_id or manifest.dimension != embedder.dimension:
+            raise IndexMismatchError(
+                f"index in {settings.index_dir} was built with embedder {manifest.embedder_id} "
+                f"({manifest.dimension}d) but {embedder.model_id} ({embedder.dimension}d) is configured; "
+                "rebuild with `policyqa index --force`"
+            )
+        if manifest.format_version != FORMAT_VERSION:
+            if not build:
+                raise IndexStaleError("the index was written by another policyqa version; run `policyqa index --force`")
+            return cls.build(settings, progress=progress, embedder=embedder)
+        if corpus_files(settings.corpus_dir) != manifest.corpus:
+            if not build:
+                raise IndexStaleError(
+                    f"the corpus in {settings.corpus_dir} changed since the index was built; run `policyqa index`"
+                )
+            logger.info("corpus changed since the last build: rebuilding")
+            return cls.build(settings, progress=progress, embedder=embedder)
+        return cls._open(settings, storage.current(), manifest, embedder)
 
     @classmethod
-    def build(cls, settings: Settings, *, progress: Progress | None = None) -> "QAEngine":
-        """Build the index from the corpus into a temp folder, swap it in atomically, return the engine."""
-        raise NotImplementedError
+    def _open(cls, settings: Settings, folder: Path, manifest: Manifest, embedder: Embedder) -> "QAEngine":
+        store = Store.read(folder / "store.json")
+        dense = DenseIndex.load(folder / "dense.faiss") if (folder / "dense.faiss").exists() else None
+        retriever = HybridRetriever(
+            store,
+            SparseIndex.load(folder / "bm25_chunks"),
+            SparseIndex.load(folder / "bm25_clauses"),
+            dense,
+            embedder,
+            Segmenter(),
+            {d.doc_id: d.title for d in store.documents},
+        )
+        return cls(settings, manifest, store, retriever, embedder)
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, progress: Progress | None = None, embedder: Embedder | None = None
+    ) -> "QAEngine":
+        """Build the index from the corpus into a new folder and switch to it atomically."""
+        from .documents.loaders import load_corpus
+
+        t0 = time.perf_counter()
+        report = progress or (lambda stage, done, total: None)
+        embedder = embedder or create_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size)
+        storage = IndexStorage(settings.index_dir)
+        previous = _previous_vectors(storage, embedder)
+        hashes = corpus_files(settings.corpus_dir)
+        loaded = load_corpus(settings.corpus_dir)
+        report("load", len(loaded.documents), len(loaded.documents))
+        clauses: list[Clause] = []
+        for doc in loaded.documents:
+            clauses.extend(parse_clauses(doc))
+        titles = {d.doc_id: d.title for d in loaded.documents}
+        chunks = chunk_clauses(clauses, titles)
+        report("structure", len(clauses), len(clauses))
+
+        segmenter = Segmenter()
+        chunk_tokens = [segmenter.cut(ch.context) for ch in chunks]
+        clause_tokens = [segmenter.cut(clause_context(c, titles[c.doc_id]) + "\n" + c.text) for c in clauses]
+        report("segment", len(chunks), len(chunks))
+        chunk_index = SparseIndex.build(chunk_tokens or [[]])
+        clause_index = SparseIndex.build(clause_tokens or [[]])
+
+        vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+        todo = []
+        for i, ch in enumerate(chunks):
+            cached = previous.get(text_key(ch.context))
+            if cached is not None:
+                vectors[i] = cached
+            else:
+                todo.append(i)
+        if todo:
+            fresh = embedder.embed_documents(
+                [chunks[i].context for i in todo], progress=lambda done, total: report("embed", done, total)
+            )
+            vectors[todo] = fresh
+        report("embed", len(todo), len(todo))
+        dense = DenseIndex.build(vectors, settings.faiss_exact_limit) if len(chunks) else None
+
+        store = Store(tuple(loaded.documents), tuple(clauses), tuple(chunks))
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            package_version=__version__,
+            embedder_id=embedder.model_id,
+            dimension=embedder.dimension,
+            corpus=hashes,
+            documents=len(loaded.documents),
+            clauses=len(clauses),
+            chunks=len(chunks),
+            built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - t0, 3),
+            dense_kind=dense.kind if dense else "",
+            errors=[str(e) for e in loaded.errors],
+        )
+        with storage.new_build() as folder:
+            store.write(folder / "store.json")
+            chunk_index.save(folder / "bm25_chunks")
+            clause_index.save(folder / "bm25_clauses")
+            if dense is not None:
+                dense.save(folder / "dense.faiss")
+            np.save(folder / "vectors.npy", vectors)
+            (folder / "keys.txt").write_text("\n".join(text_key(c.context) for c in chunks), encoding="utf-8")
+            manifest.write(folder / "manifest.json")
+            report("save", 1, 1)
+        logger.info("built index: %d documents, %d clauses, %d chunks (%d embedded) in %.1fs",
+                    len(loaded.documents), len(clauses), len(chunks), len(todo), manifest.build_seconds)
+        retriever = HybridRetriever(store, chunk_index, clause_index, dense, embedder, segmenter, titles)
+        return cls(settings, manifest, store, retriever, embedder)
+
+    # -- questions ------------------------------------------------------------------
+
+    def check_question(self, question: str) -> str:
+        """Normalise a question; ``InvalidQuestionError`` if empty or too long."""
+        if not isinstance(question, str):
+            raise InvalidQuestionError("问题必须是文本。", code="invalid_question")
+        q = _CONTROL.sub("", unicodedata.normalize("NFC", question)).strip()
+        if not q:
+            raise InvalidQuestionError("问题不能为空，请输入您想咨询的内容。", code="empty_question")
+        limit = self.settings.max_question_chars
+        if len(q) > limit:
+            raise InvalidQuestionError(
+                f"问题太长了（{len(q)} 字），请精简到 {limit} 字以内再提问。", code="question_too_long"
+            )
+        return q
 
     def ask(self, question: str, history: Sequence[Turn] | None = None, *, top_k: int | None = None) -> Answer:
-        """Grounded answer. Raises InvalidQuestionError (empty / longer than settings.max_question_chars)."""
-        raise NotImplementedError
+        """A grounded answer: verbatim quotes with citations, or a refusal (``refused=True``)."""
+        q = self.check_question(question)
+        k = max(1, min(top_k or self.settings.top_k, 20))
+        retrieval = self.retriever.retrieve(q, history, k=k)
+        return self.answerer.answer(q, retrieval)
 
-    def search(self, query: str, *, doc: str | None = None, section: str | None = None,
-               limit: int = 10) -> list[SearchResult]:
-        """Staff clause search. ``doc`` = doc_id or a substring of the title; ``section`` = substring of section."""
-        raise NotImplementedError
+    def search(
+        self, query: str, *, doc: str | None = None, section: str | None = None, limit: int = 10
+    ) -> list[SearchResult]:
+        """Staff clause search with highlight spans for the matched terms."""
+        q = self.check_question(query)
+        limit = max(1, min(limit, 100))
+        retrieval = self.retriever.retrieve(q, k=limit, doc=doc, section=section)
+        terms = [t for t in retrieval.analysis.weights if len(t) >= 1]
+        results = []
+        for hit in retrieval.hits:
+            c = hit.clause
+            spans = highlight_spans(c.text, terms)
+            if not spans and retrieval.analysis.tokens and hit.score < 0.2:
+                continue
+            results.append(
+                SearchResult(hit.doc_title, c.doc_id, c.section, c.number, c.label, c.title, c.text,
+                             round(hit.score, 4), spans)
+            )
+        return results
+
+    # -- documents ------------------------------------------------------------------
 
     def documents(self) -> list[DocumentInfo]:
-        raise NotImplementedError
+        return [self.document(doc_id) for doc_id in self._docs]
 
     def document(self, doc_id: str) -> DocumentInfo:
-        """Raises DocumentNotFoundError."""
-        raise NotImplementedError
+        doc = self._docs.get(doc_id)
+        if doc is None:
+            raise DocumentNotFoundError(f"没有找到文件 {doc_id}")
+        clauses = self.clauses(doc_id)
+        refs = tuple(dict.fromkeys(r for c in clauses for r in c.references))
+        titles = {d.title for d in self._docs.values()}
+        return DocumentInfo(
+            doc_id=doc.doc_id,
+            title=doc.title,
+            path=Path(doc.path).name,
+            format=doc.format,
+            sha256=doc.sha256,
+            clauses=len(clauses),
+            sections=tuple(dict.fromkeys(c.section for c in clauses if c.section)),
+            references=refs,
+            missing_references=tuple(r for r in refs if r not in titles),
+        )
 
     def clauses(self, doc_id: str) -> list[Clause]:
-        raise NotImplementedError
+        if doc_id not in self._docs:
+            raise DocumentNotFoundError(f"没有找到文件 {doc_id}")
+        return [c for c in self.store.clauses if c.doc_id == doc_id]
 
     def clause(self, doc_id: str, number: int) -> Clause:
-        """Raises DocumentNotFoundError / ClauseNotFoundError."""
-        raise NotImplementedError
+        if doc_id not in self._docs:
+            raise DocumentNotFoundError(f"没有找到文件 {doc_id}")
+        clause = self._clauses.get((doc_id, number))
+        if clause is None:
+            raise ClauseNotFoundError(f"文件 {doc_id} 没有第 {number} 条")
+        return clause
+
+    def find_document(self, name: str) -> DocumentInfo | None:
+        """A document by id, exact title, or title substring."""
+        for d in self._docs.values():
+            if name in (d.doc_id, d.title):
+                return self.document(d.doc_id)
+        for d in self._docs.values():
+            if name in d.title:
+                return self.document(d.doc_id)
+        return None
 
     def stats(self) -> dict[str, object]:
-        """documents, clauses, chunks, embedder, dimension, built_at."""
-        raise NotImplementedError
+        m = self.manifest
+        return {
+            "documents": m.documents,
+            "clauses": m.clauses,
+            "chunks": m.chunks,
+            "embedder": m.embedder_id,
+            "dimension": m.dimension,
+            "dense_index": m.dense_kind,
+            "built_at": m.built_at,
+            "build_seconds": m.build_seconds,
+            "errors": list(m.errors),
+        }
+
+
+def highlight_spans(text: str, terms: Sequence[str]) -> tuple[Span, ...]:
+    """Non-overlapping spans of ``terms`` in ``text`` (longest terms win)."""
+    taken = [False] * len(text)
+    spans = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        if not term.strip():
+            continue
+        for m in re.finditer(re.escape(term), text, flags=re.IGNORECASE):
+            if any(taken[m.start() : m.end()]):
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            spans.append(Span(m.start(), m.end(), term))
+    return tuple(sorted(spans, key=lambda s: s.start))
+
+
+def _previous_vectors(storage: IndexStorage, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Embeddings of the live build, by chunk-text hash, when it used the same embedder."""
+    try:
+        folder = storage.current()
+        manifest = storage.manifest()
+    except IndexNotFoundError:
+        return {}
+    if manifest.embedder_id != embedder.model_id or manifest.dimension != embedder.dimension:
+        return {}
+    try:
+        keys = (folder / "keys.txt").read_text(encoding="utf-8").split("\n")
+        vectors = np.load(folder / "vectors.npy")
+    except (OSError, ValueError):
+        return {}
+    if len(keys) != len(vectors):
+        return {}
+    return dict(zip(keys, vectors))

@@ -1,0 +1,204 @@
+"""Answerer: retrieved clauses → a short extractive answer whose every sentence is a cited quote.
+
+No text is generated: the answer is 1–3 sentences copied verbatim from the best clauses, each
+followed by its citation marker, plus fixed framing words and notes (placeholder figures to be
+confirmed; cited documents missing from the corpus).  When the evidence is weak the answer is
+refused — a normal ``Answer`` with ``refused=True`` — with advice on how to ask and whom to contact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import Answer, Citation, Clause, Hit, RelatedClause, Sentence
+from .retrieval import HybridRetriever, QueryAnalysis, Retrieval
+
+PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])x{1,4}(?:[—\-–]x{1,4})?(?![A-Za-z])")
+GREETING_RE = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|在不在|谢谢|感谢|你是谁|你是真人|你是机器人)", re.IGNORECASE)
+LONG_SENTENCE = 110
+FRAGMENT_CHARS = 70
+SECOND_QUOTE_RATIO = 0.8
+
+PLACEHOLDER_NOTE = "引文中的“xx”“x—x”等为原文中未公开的具体数字，请以官方正式发布的文件为准。"
+MISSING_DOC_NOTE = "文中提到的{titles}未收录在本知识库中，如需查阅请以官方发布的全文为准。"
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit: Hit
+    sentence: Sentence
+    score: float
+
+
+class Answerer:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        corpus_titles: set[str],
+        *,
+        refusal_threshold: float,
+        contact: str,
+        max_quotes: int = 3,
+    ) -> None:
+        self.retriever = retriever
+        self.corpus_titles = corpus_titles
+        self.refusal_threshold = refusal_threshold
+        self.contact = contact
+        self.max_quotes = max_quotes
+
+    # -- confidence ---------------------------------------------------------------
+
+    @staticmethod
+    def confidence(r: Retrieval) -> float:
+        """0..1: mostly lexical coverage of the question by the best clause, nudged by the dense score."""
+        if not r.hits:
+            return 0.0
+        dense = max(0.0, min(1.0, (r.best_dense - 0.70) / 0.2)) if r.best_dense else 0.0
+        return round(0.8 * r.coverage + 0.2 * dense, 4)
+
+    # -- answering ----------------------------------------------------------------
+
+    def answer(self, question: str, r: Retrieval) -> Answer:
+        conf = self.confidence(r)
+        related = tuple(
+            RelatedClause(h.doc_title, h.clause.doc_id, h.clause.section, h.clause.number, h.clause.title, round(h.score, 4))
+            for h in r.hits
+        )
+        resolved = r.analysis.query_text
+        if not r.hits or conf < self.refusal_threshold:
+            return Answer(question, self._refusal(question, r, conf), True, conf, (), related, (), resolved)
+
+        picks = self._select(r)
+        citations = tuple(
+            Citation(
+                doc=c.hit.doc_title,
+                doc_id=c.hit.clause.doc_id,
+                section=c.hit.clause.section,
+                clause=c.hit.clause.number,
+                label=c.hit.clause.label,
+                title=c.hit.clause.title,
+                quote=c.sentence.text,
+                start=c.sentence.start,
+                end=c.sentence.end,
+                page=c.hit.clause.page,
+            )
+            for c in picks
+        )
+        return Answer(question, _render(citations), False, conf, citations, related, self._notes(citations), resolved)
+
+    def _select(self, r: Retrieval) -> list[_Candidate]:
+        a = r.analysis
+        top = r.hits[0].score or 1.0
+        idf = self._idf_weights(a)
+        cands: list[_Candidate] = []
+        for hit in r.hits[:3]:
+            factor = hit.score / top
+            if factor < 0.6:
+                continue
+            dense_by_span = self._dense_spans(hit, r)
+            for sent in quotable_sentences(hit.clause):
+                lex = sum(w for t, w in idf.items() if t in sent.text) / (sum(idf.values()) or 1.0)
+                dense = max((s for (st, en), s in dense_by_span if st <= sent.start < en), default=0.0)
+                cands.append(_Candidate(hit, sent, (0.75 * lex + 0.25 * dense) * (0.5 + 0.5 * factor)))
+        if not cands:
+            first = r.hits[0]
+            sents = quotable_sentences(first.clause)
+            return [_Candidate(first, sents[0], 0.0)] if sents else []
+        cands.sort(key=lambda c: -c.score)
+        best = cands[0]
+        picks = [best]
+        for c in cands[1:]:
+            if len(picks) >= self.max_quotes or c.score < SECOND_QUOTE_RATIO * best.score or c.score <= 0:
+                break
+            if any(_overlaps(c, p) for p in picks):
+                continue
+            picks.append(c)
+        # quotes from the same clause read best in document order
+        picks.sort(key=lambda c: (c.hit.score != best.hit.score, -c.hit.score, c.sentence.start))
+        return picks
+
+    def _idf_weights(self, a: QueryAnalysis) -> dict[str, float]:
+        ix = self.retriever.clauses
+        return {t: w * max(ix.idf(t), 0.1) for t, w in a.weights.items() if ix.has(t)}
+
+    def _dense_spans(self, hit: Hit, r: Retrieval) -> list[tuple[tuple[int, int], float]]:
+        out = []
+        scores = list(r.chunk_dense.values())
+        if not scores:
+            return out
+        lo, hi = min(scores), max(scores)
+        for ch in self.retriever.store.chunks:
+            if ch.doc_id == hit.clause.doc_id and ch.clause_number == hit.clause.number and ch.chunk_id in r.chunk_dense:
+                out.append(((ch.start, ch.end), (r.chunk_dense[ch.chunk_id] - lo) / ((hi - lo) or 1.0)))
+        return out
+
+    def _notes(self, citations: tuple[Citation, ...]) -> tuple[str, ...]:
+        notes = []
+        quotes = "".join(c.quote for c in citations)
+        if PLACEHOLDER_RE.search(quotes):
+            notes.append(PLACEHOLDER_NOTE)
+        missing = [t for t in dict.fromkeys(re.findall(r"《([^《》]+)》", quotes)) if t not in self.corpus_titles]
+        if missing:
+            notes.append(MISSING_DOC_NOTE.format(titles="".join(f"《{t}》" for t in missing)))
+        return tuple(notes)
+
+    def _refusal(self, question: str, r: Retrieval, conf: float) -> str:
+        if GREETING_RE.search(question.strip()):
+            head = "您好！我是住房城乡建设政策问答助手，可以根据已收录的政策文件回答住房保障、公积金、老旧小区改造、物业、城市建设等方面的问题，并注明出处。"
+            return f"{head}请直接输入您想了解的问题，例如“保障性租赁住房主要解决哪些人的住房困难？”。{self.contact}"
+        parts = ["抱歉，在已收录的政策文件中没有找到能直接回答这个问题的条款，为避免误导，这里不作推测。"]
+        near = [h for h in r.hits[:2] if h.score > 0 and r.coverage > 0]
+        if near:
+            names = "、".join(f"《{h.doc_title}》第{h.clause.number}条「{h.clause.title}」" for h in near)
+            parts.append(f"可能相关的条款：{names}。")
+        parts.append("建议换个说法，或使用政策中的关键词（如“保障性租赁住房”“老旧小区改造”“住房公积金”）再问一次。")
+        parts.append(self.contact)
+        return "".join(parts)
+
+
+def quotable_sentences(clause: Clause) -> list[Sentence]:
+    """Sentences worth quoting: the heading sentence (``5.完善住房保障体系。``) is skipped and
+    very long sentences are cut at commas into fragments (still verbatim, with exact offsets)."""
+    out: list[Sentence] = []
+    heading = (clause.label + clause.title).strip()
+    for s in clause.sentences:
+        if heading and s.text.rstrip("。；;") == heading:
+            continue
+        if len(s.text) <= LONG_SENTENCE:
+            out.append(s)
+            continue
+        out.extend(_fragments(s))
+    return out
+
+
+def _fragments(s: Sentence) -> list[Sentence]:
+    parts, start = [], 0
+    pieces = re.split(r"(?<=[，,：:])", s.text)
+    buf = ""
+    for piece in pieces:
+        if buf and len(buf) + len(piece) > FRAGMENT_CHARS:
+            parts.append(Sentence(buf, s.start + start, s.start + start + len(buf)))
+            start += len(buf)
+            buf = ""
+        buf += piece
+    if buf:
+        parts.append(Sentence(buf, s.start + start, s.start + start + len(buf)))
+    return parts
+
+
+def _overlaps(a: _Candidate, b: _Candidate) -> bool:
+    return a.hit.clause.clause_id == b.hit.clause.clause_id and a.sentence.start < b.sentence.end and b.sentence.start < a.sentence.end
+
+
+def _render(citations: tuple[Citation, ...]) -> str:
+    """「quote」[n] lines under a one-line lead naming the clause(s)."""
+    if not citations:
+        return ""
+    first = citations[0]
+    lead = f"根据{first.reference()}："
+    body = "".join(f"「{c.quote}」[{i}]" for i, c in enumerate(citations, 1))
+    return lead + body
+
+
+__all__ = ["Answerer", "quotable_sentences"]

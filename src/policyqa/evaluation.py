@@ -1,0 +1,135 @@
+"""Evaluation on a JSONL question set (``policyqa eval``).
+
+Row format (as ``../shared/eval/dev_questions.jsonl``): ``q``, ``gold`` (clause numbers),
+``key`` (verbatim phrase the answer must contain), ``kind`` (citizen/staff/oos); optional
+``doc`` (substring of the gold document's title; default: the work plan) or ``gold_doc``
+(gold document's file name without extension: any clause of it is a hit).  Dialogue rows
+(``turns``: list of questions, the last one scored) exercise follow-up handling.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from .baselines import BASELINES, EngineSystem
+from .errors import PolicyQAError
+from .models import Turn
+
+DEFAULT_DOC = "住房城乡建设工作要点"
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PolicyQAError(f"{path}:{n}: not JSON ({exc.msg})", code="bad_eval_file") from exc
+        if "q" not in row and "turns" not in row:
+            raise PolicyQAError(f"{path}:{n}: a row needs 'q' or 'turns'", code="bad_eval_file")
+        rows.append(row)
+    return rows
+
+
+def _gold_keys(engine, row: dict[str, Any]) -> set[tuple[str, int]] | set[str]:
+    if row.get("gold_doc"):
+        return {d.doc_id for d in engine.store.documents if Path(d.path).stem == row["gold_doc"]}
+    want = row.get("doc") or DEFAULT_DOC
+    docs = [d for d in engine.store.documents if want in d.title] or (
+        list(engine.store.documents) if len(engine.store.documents) == 1 else []
+    )
+    return {(d.doc_id, n) for d in docs for n in row.get("gold", [])}
+
+
+def _rank_of(ranked: tuple[tuple[str, int], ...], gold, doc_level: bool) -> int | None:
+    for i, key in enumerate(ranked, 1):
+        if (key[0] in gold) if doc_level else (key in gold):
+            return i
+    return None
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    idx = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
+    return values[idx]
+
+
+def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
+    system = BASELINES[baseline](engine) if baseline else EngineSystem(engine)
+    rows = read_rows(path)
+    in_scope = oos = hits1 = hits3 = hits5 = keys_ok = refused_oos = refused_in = 0
+    rr = 0.0
+    latencies: list[float] = []
+    by_kind: dict[str, list[int]] = {}
+    failures = []
+    for row in rows:
+        turns = row.get("turns") or [row["q"]]
+        history: list[Turn] = []
+        for prev in turns[:-1]:
+            out = system.run(prev, history)
+            history.append(Turn(prev, tuple(f"{d}#{n}" for d, n in out.clauses[:1])))
+        t0 = time.perf_counter()
+        out = system.run(turns[-1], history or None)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        kind = row.get("kind", "dialogue" if "turns" in row else "")
+        if kind == "oos" or not (row.get("gold") or row.get("gold_doc")):
+            oos += 1
+            refused_oos += out.refused
+            continue
+        in_scope += 1
+        refused_in += out.refused
+        doc_level = bool(row.get("gold_doc"))
+        rank = _rank_of(out.clauses, _gold_keys(engine, row), doc_level)
+        hits1 += rank == 1
+        hits3 += rank is not None and rank <= 3
+        hits5 += rank is not None and rank <= 5
+        rr += 1.0 / rank if rank else 0.0
+        key = "".join(str(row.get("key", "")).split())
+        key_ok = bool(key) and not out.refused and key in "".join(out.answer.split())
+        keys_ok += key_ok
+        by_kind.setdefault(kind, []).append(int(rank == 1))
+        if rank != 1 or not key_ok:
+            failures.append({"q": turns[-1], "gold": row.get("gold") or row.get("gold_doc"),
+                             "got": [n for _, n in out.clauses[:3]], "key_ok": key_ok, "refused": out.refused})
+    n_in = max(in_scope, 1)
+    return {
+        "system": system.name,
+        "file": str(path),
+        "n": len(rows),
+        "in_scope": in_scope,
+        "oos": oos,
+        "hit_at_1": round(hits1 / n_in, 4),
+        "hit_at_3": round(hits3 / n_in, 4),
+        "hit_at_5": round(hits5 / n_in, 4),
+        "mrr": round(rr / n_in, 4),
+        "key_in_answer": round(keys_ok / n_in, 4),
+        "oos_refusal": round(refused_oos / oos, 4) if oos else None,
+        "false_refusal": round(refused_in / n_in, 4),
+        "latency_ms_p50": round(statistics.median(latencies), 2) if latencies else 0.0,
+        "latency_ms_p95": round(_percentile(latencies, 0.95), 2),
+        "hit_at_1_by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_kind.items())},
+        "embedder": engine.embedder.model_id,
+        "failures": failures,
+    }
+
+
+def format_report(r: dict[str, Any]) -> str:
+    lines = [
+        f"system {r['system']} on {r['file']} ({r['n']} rows: {r['in_scope']} in scope, {r['oos']} out of scope)",
+        f"embedder {r['embedder']}",
+        f"hit@1 {r['hit_at_1']:.3f}  hit@3 {r['hit_at_3']:.3f}  hit@5 {r['hit_at_5']:.3f}  MRR {r['mrr']:.3f}",
+        f"key_in_answer {r['key_in_answer']:.3f}  oos_refusal {r['oos_refusal']}  false_refusal {r['false_refusal']:.3f}",
+        f"latency p50 {r['latency_ms_p50']} ms  p95 {r['latency_ms_p95']} ms",
+        f"hit@1 by kind: {r['hit_at_1_by_kind']}",
+    ]
+    for f in r["failures"]:
+        lines.append(f"  miss: {f['q']}  gold={f['gold']} got={f['got']} key_ok={f['key_ok']} refused={f['refused']}")
+    return "\n".join(lines)

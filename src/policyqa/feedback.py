@@ -1,0 +1,204 @@
+"""Citizen feedback and the "gap log": questions the corpus does not answer.
+
+Two kinds of records, kept in one SQLite file (``settings.data_dir / "feedback.sqlite3"``):
+
+* feedback: a citizen pressed 有用 (helpful) or 没用 (not helpful) under an answer;
+* gaps: a question that was refused (nothing relevant found) or marked not helpful.
+  Staff read :meth:`FeedbackLog.gaps` — questions grouped after light normalisation
+  (NFKC, whitespace and trailing punctuation removed), most frequent first — to see
+  what citizens ask that the published policies do not cover.
+
+Only the standard library is used.  One connection is shared between threads behind a
+lock (``check_same_thread=False``); WAL mode lets several server processes share the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+FEEDBACK_FILENAME = "feedback.sqlite3"
+MAX_QUESTION_CHARS = 1000
+MAX_COMMENT_CHARS = 2000
+MAX_FIELD_CHARS = 100  # session ids, reasons, sources
+
+_TRAILING = "?？!！。.,，;；:：~～ \t\r\n"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    session_id TEXT NOT NULL,
+    question TEXT NOT NULL,
+    helpful INTEGER NOT NULL,
+    comment TEXT
+);
+CREATE TABLE IF NOT EXISTS gaps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    question TEXT NOT NULL,
+    normalized TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gaps_normalized ON gaps (normalized);
+"""
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    """One 有用/没用 vote."""
+
+    session_id: str
+    question: str
+    helpful: bool
+    comment: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A question (group of equal questions after normalisation) the corpus did not answer.
+
+    ``question`` is the most recent wording; ``reasons`` e.g. ``("refused", "unhelpful")``;
+    ``sources`` the channels it came from (``web``, ``wechat``, ``api``).
+    """
+
+    question: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    reasons: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+def normalize_question(question: str) -> str:
+    """The grouping key of a question: NFKC, lower case, no inner whitespace, no trailing punctuation."""
+    text = unicodedata.normalize("NFKC", question).lower()
+    text = "".join(text.split())
+    return text.rstrip(_TRAILING)
+
+
+def _clip(value: str, limit: int) -> str:
+    return value[:limit]
+
+
+def _to_datetime(stamp: float) -> datetime:
+    return datetime.fromtimestamp(stamp, tz=UTC)
+
+
+class FeedbackLog:
+    """Thread-safe store of feedback and gaps in one SQLite file."""
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._lock = threading.Lock()
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
+        with self._lock:
+            if str(path) != ":memory:":
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(_SCHEMA)
+            self._conn.commit()
+
+    @classmethod
+    def in_dir(cls, data_dir: Path | str) -> FeedbackLog:
+        """The log at ``data_dir / "feedback.sqlite3"`` (the folder is created)."""
+        return cls(Path(data_dir) / FEEDBACK_FILENAME)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def record_feedback(
+        self, session_id: str, question: str, helpful: bool, comment: str | None = None, *, source: str = "web"
+    ) -> None:
+        """Store a vote; an unhelpful vote also records the question as a gap (reason ``unhelpful``)."""
+        now = self._clock()
+        comment = _clip(comment.strip(), MAX_COMMENT_CHARS) if comment and comment.strip() else None
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO feedback (created_at, session_id, question, helpful, comment) VALUES (?, ?, ?, ?, ?)",
+                (now, _clip(session_id, MAX_FIELD_CHARS), _clip(question.strip(), MAX_QUESTION_CHARS),
+                 int(bool(helpful)), comment),
+            )
+            if not helpful:
+                self._insert_gap(now, question, "unhelpful", source)
+            self._conn.commit()
+
+    def record_gap(self, question: str, reason: str, source: str = "web") -> None:
+        """Log a question the corpus did not answer (``reason``: ``refused``, ``unhelpful``, …)."""
+        if not question.strip():
+            return
+        now = self._clock()
+        with self._lock:
+            self._insert_gap(now, question, reason, source)
+            self._conn.commit()
+
+    def _insert_gap(self, now: float, question: str, reason: str, source: str) -> None:
+        question = _clip(question.strip(), MAX_QUESTION_CHARS)
+        key = normalize_question(question)
+        if not key:
+            return
+        self._conn.execute(
+            "INSERT INTO gaps (created_at, question, normalized, reason, source) VALUES (?, ?, ?, ?, ?)",
+            (now, question, key, _clip(reason, MAX_FIELD_CHARS), _clip(source, MAX_FIELD_CHARS)),
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def gaps(self, limit: int = 100) -> list[Gap]:
+        """Unanswered questions grouped by :func:`normalize_question`, most frequent (then most recent) first."""
+        limit = max(0, int(limit))
+        with self._lock:
+            groups = self._conn.execute(
+                "SELECT normalized, COUNT(*) AS n, MIN(created_at), MAX(created_at) FROM gaps "
+                "GROUP BY normalized ORDER BY n DESC, MAX(created_at) DESC, normalized LIMIT ?",
+                (limit,),
+            ).fetchall()
+            result: list[Gap] = []
+            for key, count, first, last in groups:
+                rows = self._conn.execute(
+                    "SELECT question, reason, source FROM gaps WHERE normalized = ? ORDER BY created_at DESC, id DESC",
+                    (key,),
+                ).fetchall()
+                result.append(
+                    Gap(
+                        question=rows[0][0],
+                        count=int(count),
+                        first_seen=_to_datetime(first),
+                        last_seen=_to_datetime(last),
+                        reasons=tuple(sorted({r[1] for r in rows})),
+                        sources=tuple(sorted({r[2] for r in rows})),
+                    )
+                )
+        return result
+
+    def feedback(self, limit: int = 100) -> list[FeedbackEntry]:
+        """The most recent votes first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT session_id, question, helpful, comment, created_at FROM feedback "
+                "ORDER BY created_at DESC, id DESC LIMIT ?",
+                (max(0, int(limit)),),
+            ).fetchall()
+        return [FeedbackEntry(r[0], r[1], bool(r[2]), r[3], _to_datetime(r[4])) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> FeedbackLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,194 @@
+"""The ``index/`` directory: versioned builds, ``manifest.json`` and an atomic pointer.
+
+Layout::
+
+    index/
+      CURRENT                 # name of the live build, replaced atomically (os.replace)
+      build-20260101T120000-ab12cd/
+        manifest.json         # versions, embedder, corpus file hashes, counts, build time
+        store.json            # documents, clauses, chunks (readable)
+        bm25_chunks/ bm25_clauses/   # bm25s indexes
+        dense.faiss           # FAISS index
+        vectors.npy           # chunk embeddings (reused by the next build: content-hash cache)
+
+A build is written to a fresh ``build-*`` folder; only when it is complete does ``CURRENT``
+switch to it, so a crash mid-build leaves the previous index live.  Older builds are removed
+after the switch; orphaned partial builds are removed by the next successful build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexBusyError, IndexNotFoundError
+from ..models import Chunk, Clause, Document, PageSpan, Sentence
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+LOCK = ".build.lock"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    package_version: str
+    embedder_id: str
+    dimension: int
+    corpus: dict[str, str]  # file name -> sha256 of bytes
+    documents: int
+    clauses: int
+    chunks: int
+    built_at: str
+    build_seconds: float = 0.0
+    dense_kind: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, path: Path) -> "Manifest":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class IndexStorage:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def current(self) -> Path:
+        """The live build folder; ``IndexNotFoundError`` if there is none."""
+        pointer = self.root / POINTER
+        if not pointer.is_file():
+            raise IndexNotFoundError(f"no index in {self.root} (run: policyqa index)")
+        build = self.root / pointer.read_text(encoding="utf-8").strip()
+        if not (build / "manifest.json").is_file():
+            raise IndexNotFoundError(f"index pointer {pointer} names a missing build {build.name}")
+        return build
+
+    def exists(self) -> bool:
+        try:
+            self.current()
+        except IndexNotFoundError:
+            return False
+        return True
+
+    def manifest(self) -> Manifest:
+        return Manifest.read(self.current() / "manifest.json")
+
+    @contextlib.contextmanager
+    def new_build(self) -> Iterator[Path]:
+        """A fresh folder to write a build into; committed (made live) when the block exits cleanly."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+            folder = self.root / f"build-{stamp}-{secrets.token_hex(3)}"
+            folder.mkdir()
+            try:
+                yield folder
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            self._commit(folder)
+
+    def _commit(self, folder: Path) -> None:
+        tmp = self.root / f".{POINTER}.{secrets.token_hex(4)}"
+        tmp.write_text(folder.name, encoding="utf-8")
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / POINTER)
+        for other in self.root.glob("build-*"):
+            if other.name != folder.name:
+                shutil.rmtree(other, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        with (self.root / LOCK).open("w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise IndexBusyError(f"another build of {self.root} is running") from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# -- store.json ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Store:
+    """Everything the engine needs besides the search indexes."""
+
+    documents: tuple[Document, ...]
+    clauses: tuple[Clause, ...]
+    chunks: tuple[Chunk, ...]
+
+    def write(self, path: Path) -> None:
+        data = {
+            "documents": [_doc_dict(d) for d in self.documents],
+            "clauses": [_clause_dict(c) for c in self.clauses],
+            "chunks": [
+                [c.chunk_id, c.doc_id, c.clause_number, c.start, c.end, c.context[: len(c.context) - len(c.text)]]
+                for c in self.chunks
+            ],
+        }
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> "Store":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        documents = tuple(
+            Document(**{**d, "text": "", "pages": tuple(PageSpan(*p) for p in d["pages"])}) for d in data["documents"]
+        )
+        clauses = tuple(
+            Clause(**{**c, "sentences": tuple(Sentence(c["text"][s:e], s, e) for s, e in c["sentences"]),
+                      "references": tuple(c["references"])})
+            for c in data["clauses"]
+        )
+        by_key = {(c.doc_id, c.number): c for c in clauses}
+        chunks = []
+        for chunk_id, doc_id, number, start, end, head in data["chunks"]:
+            text = by_key[(doc_id, number)].text[start:end]
+            chunks.append(Chunk(chunk_id, doc_id, number, text, head + text, start, end))
+        return cls(documents, clauses, tuple(chunks))
+
+
+def _doc_dict(d: Document) -> dict[str, Any]:
+    return {"doc_id": d.doc_id, "title": d.title, "path": d.path, "text": "", "sha256": d.sha256,
+            "format": d.format, "pages": [[p.page, p.start, p.end] for p in d.pages]}
+
+
+def _clause_dict(c: Clause) -> dict[str, Any]:
+    out = asdict(c)
+    out["sentences"] = [[s.start, s.end] for s in c.sentences]
+    out["references"] = list(c.references)
+    return out

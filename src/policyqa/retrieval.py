@@ -1,0 +1,212 @@
+"""Hybrid retrieval: BM25 (chunks and whole clauses) + dense (FAISS) fused per clause, with filters.
+
+Scoring, per clause ``c`` of the candidate set:
+
+    score(c) = W_CLAUSE * bm25_clause(c)/max + W_CHUNK * max_chunk bm25(c)/max + W_DENSE * dense(c)
+
+where ``dense(c)`` is the best cosine of the clause's chunks, min–max scaled over the dense
+candidates.  BM25 query tokens are the question's own words (weight 1) plus the synonym
+expansion (weight ``EXPANSION_WEIGHT``) plus, for elliptical follow-ups, the previous question
+(weight ``HISTORY_WEIGHT``).  Weights were chosen by measurement on the development set
+(``policyqa eval``; see README).
+
+``QueryAnalysis.coverage`` — the IDF-weighted share of the question's content words found in
+the best clause — and the best dense cosine feed the answerer's refusal decision.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .index.dense import DenseIndex
+from .index.embedders import Embedder
+from .index.sparse import SparseIndex
+from .index.storage import Store
+from .models import Chunk, Clause, Hit, Turn
+from .segmentation import Segmenter
+
+W_CLAUSE = 0.35
+W_CHUNK = 0.35
+W_DENSE = 0.30
+EXPANSION_WEIGHT = 0.7
+HISTORY_WEIGHT = 0.45
+DENSE_CANDIDATES = 100
+
+_FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|再|具体|其中|这个|那个|这些|它|其|该|此|同样)|呢[？?。]?$|[吗嘛][？?]?$")
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    """What the retriever made of a question."""
+
+    question: str
+    query_text: str  # text embedded for dense retrieval
+    tokens: tuple[str, ...]  # the question's own content words
+    expansion: tuple[str, ...]  # synonym terms added
+    history_tokens: tuple[str, ...]  # words carried over from the previous question
+    weights: dict[str, float]
+    follow_up: bool
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    analysis: QueryAnalysis
+    hits: tuple[Hit, ...]
+    coverage: float  # IDF-weighted share of the question's words found in the best clause
+    best_dense: float  # best raw cosine of any chunk
+    chunk_dense: dict[int, float]  # chunk_id -> cosine, for the dense candidates
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        store: Store,
+        chunk_index: SparseIndex,
+        clause_index: SparseIndex,
+        dense: DenseIndex | None,
+        embedder: Embedder | None,
+        segmenter: Segmenter,
+        doc_titles: dict[str, str],
+    ) -> None:
+        self.store = store
+        self.chunks = chunk_index
+        self.clauses = clause_index
+        self.dense = dense
+        self.embedder = embedder
+        self.segmenter = segmenter
+        self.doc_titles = doc_titles
+        self._clause_pos = {(c.doc_id, c.number): i for i, c in enumerate(store.clauses)}
+        self._chunk_clause = np.array(
+            [self._clause_pos[(ch.doc_id, ch.clause_number)] for ch in store.chunks], dtype=np.int64
+        )
+
+    # -- query understanding ------------------------------------------------------
+
+    def analyse(self, question: str, history: Sequence[Turn] | None = None) -> QueryAnalysis:
+        seg = self.segmenter
+        expansion = seg.expand(question)
+        tokens = tuple(dict.fromkeys(seg.cut(question)))
+        exp_tokens = [t for t in dict.fromkeys(seg.cut(" ".join(expansion.added))) if t not in tokens]
+        follow_up = bool(history) and (_FOLLOW_UP.search(question.strip()) is not None or len(tokens) <= 2)
+        hist_tokens: list[str] = []
+        query_text = expansion.text
+        if follow_up and history:
+            prev = history[-1].question
+            prev_exp = seg.expand(prev)
+            hist_tokens = [t for t in dict.fromkeys(seg.cut(prev_exp.text)) if t not in tokens and t not in exp_tokens]
+            query_text = prev + " " + expansion.text
+        weights = {t: HISTORY_WEIGHT for t in hist_tokens}
+        weights.update({t: EXPANSION_WEIGHT for t in exp_tokens})
+        weights.update({t: 1.0 for t in tokens})
+        return QueryAnalysis(question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up)
+
+    # -- retrieval ----------------------------------------------------------------
+
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[Turn] | None = None,
+        *,
+        k: int = 5,
+        doc: str | None = None,
+        section: str | None = None,
+        use_dense: bool = True,
+    ) -> Retrieval:
+        a = self.analyse(question, history)
+        clauses = self.store.clauses
+        n_cl = len(clauses)
+        allowed = self._filter_mask(doc, section)
+
+        q_tokens = list(a.weights)
+        s_clause = self.clauses.scores(q_tokens, a.weights) if q_tokens else np.zeros(n_cl, np.float32)
+        s_chunk_all = self.chunks.scores(q_tokens, a.weights) if q_tokens else np.zeros(len(self.store.chunks))
+        s_chunk = np.zeros(n_cl, dtype=np.float32)
+        np.maximum.at(s_chunk, self._chunk_clause, s_chunk_all)
+
+        dense_cl = np.zeros(n_cl, dtype=np.float32)
+        chunk_dense: dict[int, float] = {}
+        best_dense = 0.0
+        if use_dense and self.dense is not None and self.embedder is not None and self.dense.size:
+            qv = self.embedder.embed_query(a.query_text)
+            ids, sims = self.dense.search(qv, DENSE_CANDIDATES)
+            if len(ids):
+                best_dense = float(sims[0])
+                lo = float(sims[-1]) if len(sims) > 1 else 0.0
+                span = max(best_dense - lo, 1e-6)
+                for cid, sim in zip(ids.tolist(), sims.tolist()):
+                    chunk_dense[cid] = sim
+                    pos = self._chunk_clause[cid]
+                    dense_cl[pos] = max(dense_cl[pos], (sim - lo) / span)
+
+        fused = (
+            W_CLAUSE * _scaled(s_clause, allowed)
+            + W_CHUNK * _scaled(s_chunk, allowed)
+            + (W_DENSE * dense_cl if chunk_dense else 0.0)
+        )
+        fused = np.where(allowed, fused, -1.0)
+        order = np.argsort(-fused, kind="stable")[: max(k, 1)]
+        hits = []
+        for pos in order:
+            if fused[pos] <= 0:
+                break
+            clause = clauses[pos]
+            hits.append(
+                Hit(
+                    clause=clause,
+                    doc_title=self.doc_titles.get(clause.doc_id, clause.doc_id),
+                    score=float(fused[pos]),
+                    sparse_score=float(s_clause[pos]),
+                    dense_score=float(dense_cl[pos]),
+                    best_chunk=self._best_chunk(pos, s_chunk_all, chunk_dense),
+                )
+            )
+        coverage = self.coverage(a, hits[0].clause) if hits else 0.0
+        return Retrieval(a, tuple(hits), coverage, best_dense, chunk_dense)
+
+    def coverage(self, a: QueryAnalysis, clause: Clause) -> float:
+        """IDF-weighted share of the question's own words (or their expansions) present in ``clause``.
+
+        A word unknown to the corpus counts with a high IDF: questions about things the
+        documents never mention (护照, 天气) get a low coverage.
+        """
+        if not a.tokens:
+            return 0.0
+        text = clause.text + clause.section
+        unknown_idf = math.log(1 + self.clauses.size + 0.5) + 1.0
+        total = found = 0.0
+        expansion_hit = any(t in text for t in a.expansion)
+        for t in a.tokens:
+            w = self.clauses.idf(t) if self.clauses.has(t) else unknown_idf
+            total += w
+            if t in text:
+                found += w
+        score = found / total if total else 0.0
+        if expansion_hit:  # the everyday word matched via its policy term
+            score = max(score, 0.5 + 0.5 * score)
+        return score
+
+    def _filter_mask(self, doc: str | None, section: str | None) -> np.ndarray:
+        clauses = self.store.clauses
+        mask = np.ones(len(clauses), dtype=bool)
+        if doc:
+            mask &= np.array([c.doc_id == doc or doc in self.doc_titles.get(c.doc_id, "") for c in clauses])
+        if section:
+            mask &= np.array([section in c.section or section in c.subsection for c in clauses])
+        return mask
+
+    def _best_chunk(self, pos: int, s_chunk_all: np.ndarray, chunk_dense: dict[int, float]) -> Chunk | None:
+        ids = np.nonzero(self._chunk_clause == pos)[0]
+        if not len(ids):
+            return None
+        best = max(ids.tolist(), key=lambda i: (s_chunk_all[i] > 0) + s_chunk_all[i] * 0.01 + chunk_dense.get(i, 0.0))
+        return self.store.chunks[best]
+
+
+def _scaled(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    top = float(scores[allowed].max()) if allowed.any() else 0.0
+    return scores / top if top > 0 else np.zeros_like(scores)

@@ -1,0 +1,124 @@
+"""Chinese word segmentation for indexing, queries and highlighting.
+
+``Segmenter`` wraps a private ``jieba.Tokenizer`` (never the global one) loaded with the
+project's policy dictionary (``data/policy_terms.txt``), a stopword list and a synonym /
+abbreviation table (``data/synonyms.txt``: 保租房 → 保障性租赁住房, 暖气 → 供热, …) that
+is applied to questions.  All three are plain text files staff can extend; extra files can
+be passed in.
+
+Tokens are produced with jieba's search mode (``cut_for_search``) so that long compounds
+also yield their parts (保障性租赁住房 → 保障, 租赁, 住房, 保障性租赁住房), plus
+Latin/digit runs lower-cased.  Stopwords and punctuation are removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+_DATA = resources.files("policyqa") / "data"
+_CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
+_jieba_lock = threading.Lock()
+
+
+def _data_lines(name: str, extra: Path | None = None) -> list[str]:
+    text = (_DATA / name).read_text(encoding="utf-8")
+    if extra is not None and Path(extra).exists():
+        text += "\n" + Path(extra).read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A question after synonym expansion: the original and the appended policy terms."""
+
+    original: str
+    added: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return self.original if not self.added else self.original + " " + " ".join(self.added)
+
+
+class Segmenter:
+    """jieba + policy dictionary + stopwords + synonyms."""
+
+    def __init__(
+        self,
+        terms_file: Path | None = None,
+        synonyms_file: Path | None = None,
+        stopwords_file: Path | None = None,
+    ) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._tok = jieba.Tokenizer()
+        with _jieba_lock:
+            self._tok.initialize()
+        self.terms: list[str] = []
+        for line in _data_lines("policy_terms.txt", terms_file):
+            parts = line.split()
+            word = parts[0]
+            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 2000
+            self._tok.add_word(word, freq)
+            self.terms.append(word)
+        self.stopwords: frozenset[str] = frozenset(
+            w for line in _data_lines("stopwords.txt", stopwords_file) for w in line.split()
+        )
+        self.synonyms: tuple[tuple[str, tuple[str, ...]], ...] = tuple(self._parse_synonyms(synonyms_file))
+        for phrase, targets in self.synonyms:
+            for word in (phrase, *targets):
+                if len(word) >= 2 and _is_cjk_word(word):
+                    self._tok.add_word(word, 1500)
+
+    @staticmethod
+    def _parse_synonyms(extra: Path | None) -> Iterable[tuple[str, tuple[str, ...]]]:
+        for line in _data_lines("synonyms.txt", extra):
+            if "=>" not in line:
+                logger.warning("ignoring synonym line without '=>': %s", line)
+                continue
+            left, right = (part.strip() for part in line.split("=>", 1))
+            if left and right:
+                yield left, tuple(right.split())
+
+    # -- tokenising -----------------------------------------------------------------
+
+    def cut(self, text: str) -> list[str]:
+        """Index/query tokens: search-mode words without stopwords/punctuation, Latin lower-cased."""
+        out = []
+        for word in self._tok.cut_for_search(text):
+            word = word.strip().lower()
+            if not word or word in self.stopwords or not _CJK_OR_WORD.search(word):
+                continue
+            out.append(word)
+        return out
+
+    def words(self, text: str) -> list[str]:
+        """Precise-mode words (no overlapping parts), stopwords removed; used for highlighting."""
+        out = []
+        for word in self._tok.cut(text):
+            w = word.strip().lower()
+            if w and w not in self.stopwords and _CJK_OR_WORD.search(w):
+                out.append(w)
+        return out
+
+    def expand(self, question: str) -> Expansion:
+        """Append the policy terms for every synonym phrase found in ``question``."""
+        added: list[str] = []
+        for phrase, targets in self.synonyms:
+            if phrase in question:
+                for t in targets:
+                    if t not in question and t not in added:
+                        added.append(t)
+        return Expansion(question, tuple(added))
+
+
+def _is_cjk_word(word: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in word)
