@@ -70,6 +70,8 @@ class Answerer:
             return Answer(question, self._refusal(question, r, conf), True, conf, (), related, (), resolved)
 
         picks = self._select(r)
+        if not picks:
+            return Answer(question, self._refusal(question, r, conf), True, conf, (), related, (), resolved)
         citations = tuple(
             Citation(
                 doc=c.hit.doc_title,
@@ -97,8 +99,12 @@ class Answerer:
             if factor < 0.6:
                 continue
             dense_by_span = self._dense_spans(hit, r)
+            # words naming the clause (its title/section) locate the clause, not the sentence
+            heading = hit.clause.title + hit.clause.section
+            local = {t: (w * 0.3 if t in heading else w) for t, w in idf.items()}
+            norm = sum(local.values()) or 1.0
             for sent in quotable_sentences(hit.clause):
-                lex = sum(w for t, w in idf.items() if t in sent.text) / (sum(idf.values()) or 1.0)
+                lex = sum(w for t, w in local.items() if t in sent.text) / norm
                 dense = max((s for (st, en), s in dense_by_span if st <= sent.start < en), default=0.0)
                 cands.append(_Candidate(hit, sent, (0.75 * lex + 0.25 * dense) * (0.5 + 0.5 * factor)))
         if not cands:
@@ -169,6 +175,8 @@ def quotable_sentences(clause: Clause) -> list[Sentence]:
             out.append(s)
             continue
         out.extend(_fragments(s))
+    if not out and clause.sentences:  # a clause that is only its heading is quoted whole
+        out = [s for c in clause.sentences for s in ([c] if len(c.text) <= LONG_SENTENCE else _fragments(c))]
     return out
 
 

@@ -171,8 +171,8 @@ class QAEngine:
         chunk_tokens = [segmenter.cut(ch.context) for ch in chunks]
         clause_tokens = [segmenter.cut(clause_context(c, titles[c.doc_id]) + "\n" + c.text) for c in clauses]
         report("segment", len(chunks), len(chunks))
-        chunk_index = SparseIndex.build(chunk_tokens or [[]])
-        clause_index = SparseIndex.build(clause_tokens or [[]])
+        chunk_index = SparseIndex.build(chunk_tokens)
+        clause_index = SparseIndex.build(clause_tokens)
 
         vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
         todo = []

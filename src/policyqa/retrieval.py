@@ -30,10 +30,13 @@ from .index.storage import Store
 from .models import Chunk, Clause, Hit, Turn
 from .segmentation import Segmenter
 
-W_CLAUSE = 0.35
-W_CHUNK = 0.35
-W_DENSE = 0.30
+W_CLAUSE = 0.30
+W_CHUNK = 0.30
+W_DENSE = 0.25
+W_COVERAGE = 0.15
 EXPANSION_WEIGHT = 0.7
+SINGLE_CHAR_WEIGHT = 0.3  # one-character words (年, 房, 建) carry little meaning on their own
+RERANK_DEPTH = 30
 HISTORY_WEIGHT = 0.45
 DENSE_CANDIDATES = 100
 
@@ -102,7 +105,7 @@ class HybridRetriever:
             query_text = prev + " " + expansion.text
         weights = {t: HISTORY_WEIGHT for t in hist_tokens}
         weights.update({t: EXPANSION_WEIGHT for t in exp_tokens})
-        weights.update({t: 1.0 for t in tokens})
+        weights.update({t: 1.0 if len(t) > 1 or t.isascii() else SINGLE_CHAR_WEIGHT for t in tokens})
         return QueryAnalysis(question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up)
 
     # -- retrieval ----------------------------------------------------------------
@@ -120,6 +123,8 @@ class HybridRetriever:
         a = self.analyse(question, history)
         clauses = self.store.clauses
         n_cl = len(clauses)
+        if not n_cl:
+            return Retrieval(a, (), 0.0, 0.0, {})
         allowed = self._filter_mask(doc, section)
 
         q_tokens = list(a.weights)
@@ -149,6 +154,11 @@ class HybridRetriever:
             + (W_DENSE * dense_cl if chunk_dense else 0.0)
         )
         fused = np.where(allowed, fused, -1.0)
+        # coordination: reward clauses that cover more of the question's (IDF-weighted) words
+        head = np.argsort(-fused, kind="stable")[: max(k, RERANK_DEPTH)]
+        for pos in head:
+            if fused[pos] > 0:
+                fused[pos] += W_COVERAGE * self.coverage(a, clauses[pos])
         order = np.argsort(-fused, kind="stable")[: max(k, 1)]
         hits = []
         for pos in order:
@@ -182,6 +192,7 @@ class HybridRetriever:
         expansion_hit = any(t in text for t in a.expansion)
         for t in a.tokens:
             w = self.clauses.idf(t) if self.clauses.has(t) else unknown_idf
+            w *= a.weights.get(t, 1.0)
             total += w
             if t in text:
                 found += w

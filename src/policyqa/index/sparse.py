@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class SparseIndex:
@@ -23,7 +24,8 @@ class SparseIndex:
         import bm25s
 
         retriever = bm25s.BM25(k1=k1, b=b)
-        retriever.index([list(t) for t in token_lists], show_progress=False)
+        lists = [list(t) for t in token_lists if t] and [list(t) or ["\u0000"] for t in token_lists]
+        retriever.index(lists or [["\u0000"]], show_progress=False)  # bm25s cannot index nothing
         return cls(retriever)
 
     def scores(self, tokens: Sequence[str], weights: dict[str, float] | None = None) -> np.ndarray:

@@ -1,0 +1,39 @@
+import pytest
+
+from policyqa.segmentation import Segmenter
+
+
+@pytest.fixture(scope="module")
+def seg():
+    return Segmenter()
+
+
+def test_policy_terms_are_kept_whole(seg):
+    toks = seg.cut("全区筹集和新建保障性租赁住房")
+    assert "保障性租赁住房" in toks
+    assert "海绵城市" in seg.cut("建成一批海绵城市项目")
+
+
+def test_stopwords_and_punctuation_removed(seg):
+    toks = seg.cut("请问，公租房怎么申请呢？")
+    assert "请问" not in toks and "？" not in toks and "公租房" in toks
+
+
+@pytest.mark.parametrize(
+    "question,term",
+    [("保租房是给谁的", "保障性租赁住房"), ("公租房排队", "公共租赁住房"), ("棚改", "棚户区改造"),
+     ("公积金", "住房公积金"), ("暖气不热", "供热"), ("期房", "预售"), ("臭水沟", "黑臭水体")],
+)
+def test_synonyms_expand_everyday_words(seg, question, term):
+    assert term in seg.expand(question).added
+
+
+def test_extra_synonym_file_extends_the_table(tmp_path):
+    extra = tmp_path / "syn.txt"
+    extra.write_text("# 注释\n电梯加装 => 老旧小区改造\n坏行\n", encoding="utf-8")
+    seg = Segmenter(synonyms_file=extra)
+    assert "老旧小区改造" in seg.expand("电梯加装补贴").added
+
+
+def test_latin_is_lower_cased(seg):
+    assert "bim" in "".join(seg.cut("推广BIM技术"))
