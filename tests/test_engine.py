@@ -7,7 +7,7 @@ import pytest
 from policyqa.errors import ClauseNotFoundError, DocumentNotFoundError, InvalidQuestionError
 from policyqa.models import Turn
 
-from conftest import SHARED, WORK_PLAN
+from pqtest import SHARED, WORK_PLAN
 
 # question → gold clause, phrased the way citizens and staff ask (not the dev set)
 GOLDEN = [

@@ -7,7 +7,7 @@ import pytest
 from policyqa.documents.structure import clause_title, parse_clauses, split_sentences
 from policyqa.models import Document
 
-from conftest import CORPUS, WORK_PLAN
+from pqtest import CORPUS, WORK_PLAN
 
 
 def doc_of(text: str, title: str = "测试文件") -> Document:

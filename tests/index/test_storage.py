@@ -11,7 +11,7 @@ from policyqa.errors import IndexBusyError, IndexMismatchError, IndexNotFoundErr
 from policyqa.index.embedders import HashEmbedder
 from policyqa.index.storage import IndexStorage
 
-from conftest import make_settings
+from pqtest import make_settings
 
 
 class CountingEmbedder(HashEmbedder):

