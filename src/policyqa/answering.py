@@ -51,11 +51,10 @@ class Answerer:
 
     @staticmethod
     def confidence(r: Retrieval) -> float:
-        """0..1: mostly lexical coverage of the question by the best clause, nudged by the dense score."""
-        if not r.hits:
-            return 0.0
-        dense = max(0.0, min(1.0, (r.best_dense - 0.70) / 0.2)) if r.best_dense else 0.0
-        return round(0.8 * r.coverage + 0.2 * dense, 4)
+        """0..1: the IDF-weighted share of the question's words that the best clause contains
+        (everyday words count through their policy synonyms).  Independent of the embedder, so one
+        calibrated threshold serves every backend (see docs/evaluation.md)."""
+        return round(r.coverage, 4) if r.hits else 0.0
 
     # -- answering ----------------------------------------------------------------
 

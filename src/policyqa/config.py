@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # retrieval / answering
     top_k: int = 5
     max_quotes: int = 3
-    refusal_threshold: float = 0.35
+    refusal_threshold: float = 0.28  # calibrated: docs/evaluation.md
     contact: str = DEFAULT_CONTACT
     max_question_chars: int = 500
 

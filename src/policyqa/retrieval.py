@@ -37,6 +37,7 @@ W_COVERAGE = 0.15
 EXPANSION_WEIGHT = 0.7
 SINGLE_CHAR_WEIGHT = 0.3  # one-character words (年, 房, 建) carry little meaning on their own
 RERANK_DEPTH = 30
+UNKNOWN_IDF_FACTOR = 1.5
 HISTORY_WEIGHT = 0.45
 DENSE_CANDIDATES = 100
 
@@ -54,6 +55,7 @@ class QueryAnalysis:
     history_tokens: tuple[str, ...]  # words carried over from the previous question
     weights: dict[str, float]
     follow_up: bool
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (everyday phrase, policy terms) found
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,9 @@ class HybridRetriever:
         weights = {t: HISTORY_WEIGHT for t in hist_tokens}
         weights.update({t: EXPANSION_WEIGHT for t in exp_tokens})
         weights.update({t: 1.0 if len(t) > 1 or t.isascii() else SINGLE_CHAR_WEIGHT for t in tokens})
-        return QueryAnalysis(question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up)
+        return QueryAnalysis(
+            question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up, expansion.matches
+        )
 
     # -- retrieval ----------------------------------------------------------------
 
@@ -187,19 +191,20 @@ class HybridRetriever:
         if not a.tokens:
             return 0.0
         text = clause.text + clause.section
-        unknown_idf = math.log(1 + self.clauses.size + 0.5) + 1.0
+        # a word the corpus never uses (护照, 天气) weighs 1.5x its rarest word
+        unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + (self.clauses.size - 0.5) / 1.5)
+        # an everyday word counts as found when one of its policy terms is (暖气 → 供热)
+        via_synonym = {
+            t for phrase, targets in a.synonyms if any(x in text for x in targets)
+            for t in a.tokens if t in phrase or phrase in t
+        }
         total = found = 0.0
-        expansion_hit = any(t in text for t in a.expansion)
         for t in a.tokens:
-            w = self.clauses.idf(t) if self.clauses.has(t) else unknown_idf
-            w *= a.weights.get(t, 1.0)
+            w = (self.clauses.idf(t) if self.clauses.has(t) else unknown_idf) * a.weights.get(t, 1.0)
             total += w
-            if t in text:
+            if t in text or t in via_synonym:
                 found += w
-        score = found / total if total else 0.0
-        if expansion_hit:  # the everyday word matched via its policy term
-            score = max(score, 0.5 + 0.5 * score)
-        return score
+        return found / total if total else 0.0
 
     def _filter_mask(self, doc: str | None, section: str | None) -> np.ndarray:
         clauses = self.store.clauses

@@ -41,6 +41,7 @@ class Expansion:
 
     original: str
     added: tuple[str, ...]
+    matches: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (everyday phrase, its policy terms)
 
     @property
     def text(self) -> str:
@@ -112,12 +113,14 @@ class Segmenter:
     def expand(self, question: str) -> Expansion:
         """Append the policy terms for every synonym phrase found in ``question``."""
         added: list[str] = []
+        matches = []
         for phrase, targets in self.synonyms:
             if phrase in question:
+                matches.append((phrase, targets))
                 for t in targets:
                     if t not in question and t not in added:
                         added.append(t)
-        return Expansion(question, tuple(added))
+        return Expansion(question, tuple(added), tuple(matches))
 
 
 def _is_cjk_word(word: str) -> bool:
