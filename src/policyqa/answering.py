@@ -125,7 +125,9 @@ class Answerer:
 
     def _idf_weights(self, a: QueryAnalysis) -> dict[str, float]:
         ix = self.retriever.clauses
-        return {t: w * max(ix.idf(t), 0.1) for t, w in a.weights.items() if ix.has(t)}
+        # in a follow-up (那农村的呢？) the new words choose the sentence; the carried-over ones barely do
+        damp = {t: 0.3 for t in a.history_tokens}
+        return {t: w * damp.get(t, 1.0) * max(ix.idf(t), 0.1) for t, w in a.weights.items() if ix.has(t)}
 
     def _dense_spans(self, hit: Hit, r: Retrieval) -> list[tuple[tuple[int, int], float]]:
         out = []

@@ -188,7 +188,7 @@ class HybridRetriever:
         A word unknown to the corpus counts with a high IDF: questions about things the
         documents never mention (护照, 天气) get a low coverage.
         """
-        if not a.tokens:
+        if not a.tokens and not a.history_tokens:
             return 0.0
         text = clause.text + clause.section
         # a word the corpus never uses (护照, 天气) weighs 1.5x its rarest word
@@ -196,10 +196,10 @@ class HybridRetriever:
         # an everyday word counts as found when one of its policy terms is (暖气 → 供热)
         via_synonym = {
             t for phrase, targets in a.synonyms if any(x in text for x in targets)
-            for t in a.tokens if t in phrase or phrase in t
+            for t in (*a.tokens, *a.history_tokens) if t in phrase or phrase in t
         }
         total = found = 0.0
-        for t in a.tokens:
+        for t in (*a.tokens, *a.history_tokens):  # a follow-up is read together with the question before it
             w = (self.clauses.idf(t) if self.clauses.has(t) else unknown_idf) * a.weights.get(t, 1.0)
             total += w
             if t in text or t in via_synonym:

@@ -115,12 +115,25 @@ class Segmenter:
         added: list[str] = []
         matches = []
         for phrase, targets in self.synonyms:
-            if phrase in question:
+            if phrase in question and phrase in self._outside_longer_terms(question, phrase):
                 matches.append((phrase, targets))
                 for t in targets:
                     if t not in question and t not in added:
                         added.append(t)
         return Expansion(question, tuple(added), tuple(matches))
+
+    def _outside_longer_terms(self, question: str, phrase: str) -> str:
+        """``question`` with longer policy terms that contain ``phrase`` blanked out, so that
+        垃圾 → 生活垃圾 does not fire inside 建筑垃圾."""
+        for term in self._longer_terms(phrase):
+            question = question.replace(term, "　")
+        return question
+
+    def _longer_terms(self, phrase: str) -> list[str]:
+        cache = self.__dict__.setdefault("_longer_cache", {})
+        if phrase not in cache:
+            cache[phrase] = sorted((t for t in self.terms if phrase in t and t != phrase), key=len, reverse=True)
+        return cache[phrase]
 
 
 def _is_cjk_word(word: str) -> bool:

@@ -98,14 +98,15 @@ SILENT_EVENTS = frozenset({
 })
 WELCOME_EVENTS = frozenset({"subscribe", "subscribe_scan", "subscribe_scan_product"})
 
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 _MARKDOWN = [
-    (re.compile(r"\*\*(.+?)\*\*", re.S), r"\1"),
-    (re.compile(r"__(.+?)__", re.S), r"\1"),
+    (re.compile(r"\*\*(.+?)\*\*", re.DOTALL), r"\1"),
+    (re.compile(r"__(.+?)__", re.DOTALL), r"\1"),
     (re.compile(r"`([^`]*)`"), r"\1"),
-    (re.compile(r"^\s{0,3}#{1,6}\s*", re.M), ""),
-    (re.compile(r"^\s*>\s?", re.M), ""),
-    (re.compile(r"^(\s*)[-*+]\s+", re.M), r"\1· "),
+    (re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE), ""),
+    (re.compile(r"^\s*>\s?", re.MULTILINE), ""),
+    (re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE), r"\1· "),
     (re.compile(r"\[([^\]]+)\]\(([^)]+)\)"), r"\1 \2"),
 ]
 
@@ -202,59 +203,108 @@ def clause_url(public_base_url: str, doc_id: str, clause: int) -> str:
     return f"{public_base_url.rstrip('/')}/clause/{quote(doc_id, safe='')}/{clause}"
 
 
+@dataclass
+class _Block:
+    """The quotes of one cited clause, its compact reference and (optionally) a link."""
+
+    quote: str
+    reference: str
+    link: str
+
+
+def _blocks(answer: Answer, public_base_url: str) -> list[_Block]:
+    blocks: dict[tuple[str, int], _Block] = {}
+    for c in answer.citations:
+        key = (c.doc_id, c.clause)
+        quote = strip_markdown(c.quote)
+        if key in blocks:
+            if quote not in blocks[key].quote:
+                blocks[key].quote += quote
+            continue
+        link = clause_url(public_base_url, c.doc_id, c.clause) if public_base_url else ""
+        blocks[key] = _Block(quote, c.reference(), link)
+    return list(blocks.values())
+
+
+def _render_blocks(blocks: Sequence[_Block], notes: Sequence[str], with_links: bool) -> str:
+    parts = []
+    for block in blocks:
+        lines = [block.quote, f"——{block.reference}"] if block.quote else [f"——{block.reference}"]
+        if with_links and block.link:
+            lines.append(f"原文：{block.link}")
+        parts.append("\n".join(lines))
+    if notes:
+        parts.append("\n".join(f"提示：{n}" for n in notes))
+    return "\n\n".join(parts)
+
+
+def _fit_quotes(blocks: list[_Block], notes: Sequence[str], with_links: bool, max_bytes: int,
+                ellipsis: str = "…") -> str | None:
+    """Keep whole sentences of the quotes, in order, until the reply is full; blocks whose
+    quote is dropped entirely go (the first always stays).  ``None`` if not even the
+    first sentence fits."""
+    text = _render_blocks(blocks, notes, with_links)
+    if utf8_len(text) <= max_bytes:
+        return text
+    kept: list[_Block] = []
+    for block in blocks:
+        trial_blocks = [*kept, _Block("", block.reference, block.link)]
+        room = max_bytes - utf8_len(_render_blocks(trial_blocks, notes, with_links)) - utf8_len(ellipsis)
+        taken = ""
+        for sentence in split_sentences(block.quote):
+            if utf8_len(taken + sentence) > room:
+                break
+            taken += sentence
+        if taken == block.quote:
+            kept.append(block)
+            continue
+        if taken.strip():
+            kept.append(_Block(taken.rstrip() + ellipsis, block.reference, block.link))
+        elif not kept:
+            return None
+        else:  # nothing of this quote fits: mark the end of the previous one
+            last = kept[-1]
+            kept[-1] = _Block(last.quote + ellipsis, last.reference, last.link)
+        break
+    text = _render_blocks(kept, notes, with_links)
+    return text if utf8_len(text) <= max_bytes else None
+
+
 def format_answer(answer: Answer, public_base_url: str = "", max_bytes: int = MAX_REPLY_BYTES) -> str:
     """The answer as a plain-text WeChat reply of at most ``max_bytes`` UTF-8 bytes.
 
-    Layout: the quoted answer, then ``依据：`` with one compact citation per cited clause
-    (《文件》第N条「标题」) and, when ``public_base_url`` is set, a link to the clause's
-    full text, then the notes (e.g. figures to be confirmed).  When too long, the answer
-    is trimmed by whole sentences (with "…"); citation lines are kept (notes, then links,
-    then extra citations are dropped only if even they do not fit).
-    A refused answer is its refusal text (which carries the contact line).
+    Layout, for a phone screen (no Markdown)::
+
+        <quote(s) of the first cited clause>
+        ——《文件》第N条「标题」
+        原文：<public_base_url>/clause/<doc_id>/<N>      (only when a public URL is set)
+
+        <quote(s) of the next cited clause>
+        ——《文件》第M条「标题」
+
+        提示：<note>                                    (figures to be confirmed, missing documents)
+
+    Too long → whole sentences of the quotes are kept, in order, with "…" where cut;
+    citation lines stay.  Only if even one sentence does not fit are the links, then the
+    notes, given up (and as a last resort the first sentence is cut at a character
+    boundary).  A refused answer, or one without citations, is ``answer.answer`` as plain
+    text (a refusal already carries the contact line).
     """
-    body = strip_markdown(answer.answer)
-    if answer.refused:
-        return trim_sentences(body, max_bytes)
-
-    references: list[tuple[str, str]] = []
-    seen: set[tuple[str, int]] = set()
-    for citation in answer.citations:
-        key = (citation.doc_id, citation.clause)
-        if key in seen:
-            continue
-        seen.add(key)
-        link = clause_url(public_base_url, citation.doc_id, citation.clause) if public_base_url else ""
-        references.append((citation.reference(), link))
-    notes = [strip_markdown(n) for n in answer.notes if n and strip_markdown(n) not in body]
-
-    def tail(refs: Sequence[tuple[str, str]], with_links: bool, with_notes: bool) -> str:
-        lines: list[str] = []
-        if refs:
-            lines.append("依据：")
-            for ref, link in refs:
-                lines.append(ref)
-                if with_links and link:
-                    lines.append(f"全文：{link}")
-        if with_notes and notes:
-            lines.append("提示：" + "；".join(n.rstrip("。；;") for n in notes) + "。")
-        return "\n".join(lines)
-
-    # the least we give up: notes, then links, then citations beyond the first ones
-    min_body = 200  # bytes kept for the answer itself before sacrificing the tail
-    candidates = [(references, True, True), (references, True, False), (references, False, False)]
-    candidates += [(references[:n], False, False) for n in range(len(references) - 1, 0, -1)]
-    chosen = ""
-    for refs, links, with_notes in candidates:
-        chosen = tail(refs, links, with_notes)
-        if utf8_len(chosen) + min_body <= max_bytes:
-            break
-    if not chosen:
-        return trim_sentences(body, max_bytes)
-    separator = "\n\n"
-    room = max_bytes - utf8_len(chosen) - utf8_len(separator)
-    if room <= 0:  # pathological: a single citation longer than the whole limit
-        return trim_sentences(body + separator + chosen, max_bytes)
-    return trim_sentences(body, room) + separator + chosen
+    if answer.refused or not answer.citations:
+        return trim_sentences(strip_markdown(answer.answer), max_bytes)
+    blocks = _blocks(answer, public_base_url)
+    notes = [strip_markdown(n) for n in answer.notes if n.strip()]
+    for with_links, with_notes in ((True, True), (False, True), (False, False)):
+        text = _fit_quotes(blocks, notes if with_notes else (), with_links, max_bytes)
+        if text is not None:
+            return text
+    # a single enormous sentence: cut it at a character boundary, keeping its citation line
+    first = blocks[0]
+    room = max_bytes - utf8_len(_render_blocks([_Block("x", first.reference, "")], (), False))
+    if room <= 0:
+        return trim_sentences(_render_blocks([first], (), False), max_bytes)
+    quote = truncate_utf8(first.quote, room - utf8_len("…")) + "…"
+    return _render_blocks([_Block(quote, first.reference, "")], (), False)
 
 
 # --------------------------------------------------------------------------- caches
@@ -347,6 +397,9 @@ class _Outcome:
     refused: bool = False
 
 
+_HOLDING = object()  # dedup-cache marker: this message got the holding text
+
+
 @dataclass
 class _Pending:
     """An engine call in progress for (follower, question)."""
@@ -414,6 +467,9 @@ class WeChatResponder:
 
         with self._lock:
             cached = self._replies.get(key)
+            retry = cached is _HOLDING  # we sent a holding text: a retry may get the answer now
+            if retry:
+                cached = None
             future = self._inflight.get(key) if cached is None else None
             owner = cached is None and future is None
             if owner:
@@ -432,17 +488,16 @@ class WeChatResponder:
             return reply
 
         assert future is not None
-        keep = True
         try:
-            reply, keep, outcome = self._respond(message)
+            reply, keep, outcome = self._respond(message, retry=retry)
         except BaseException as exc:  # never leave waiters hanging
             future.set_exception(exc)
             with self._lock:
                 self._inflight.pop(key, None)
             raise
         with self._lock:
-            if keep:
-                self._replies.put(key, reply or "")
+            if keep is not None:
+                self._replies.put(key, keep)
             self._inflight.pop(key, None)
         future.set_result(reply)
         self._log(message, key, started, outcome)
@@ -462,30 +517,40 @@ class WeChatResponder:
         return f"evt:{message.source}:{message._data.get('CreateTime', '')}"
 
     def _render(self, message: Any, text: str) -> str:
+        # wechatpy writes Content as CDATA without escaping: keep it well-formed
+        text = _XML_INVALID.sub("", text).replace("]]>", "]] >")
         return create_reply(text, message).render()
 
-    def _respond(self, message: Any) -> tuple[str | None, bool, str]:
-        """(reply XML or None, cache it for retries?, outcome tag for the log)."""
+    def _respond(self, message: Any, *, retry: bool = False) -> tuple[str | None, object, str]:
+        """(reply XML or None, what to cache for retries (None: nothing), outcome tag for the log)."""
         if message.type == "event":
             event = (getattr(message, "event", "") or message._data.get("Event", "") or "").lower()
             if event in WELCOME_EVENTS:
-                return self._render(message, WELCOME_TEXT), True, "welcome"
+                return self._cached(self._render(message, WELCOME_TEXT), "welcome")
             if event in SILENT_EVENTS:
-                return None, True, f"event-{event or 'unknown'}"
-            return self._render(message, UNSUPPORTED_TEXT), True, f"event-{event or 'unknown'}"
+                return self._cached(None, f"event-{event or 'unknown'}")
+            return self._cached(self._render(message, UNSUPPORTED_TEXT), f"event-{event or 'unknown'}")
         if message.type != "text":
-            return self._render(message, UNSUPPORTED_TEXT), True, f"unsupported-{message.type}"
+            return self._cached(self._render(message, UNSUPPORTED_TEXT), f"unsupported-{message.type}")
 
         question = (message.content or "").strip()
         if question.lower() in HELP_KEYWORDS:
-            return self._render(message, HELP_TEXT), True, "help"
+            return self._cached(self._render(message, HELP_TEXT), "help")
         if not question:
-            return self._render(message, EMPTY_QUESTION_TEXT), True, "empty"
-        if not self._limiter.allow(message.source):
-            return self._render(message, RATE_LIMITED_TEXT), True, "rate-limited"
+            return self._cached(self._render(message, EMPTY_QUESTION_TEXT), "empty")
+        if not retry and not self._limiter.allow(message.source):
+            return self._cached(self._render(message, RATE_LIMITED_TEXT), "rate-limited")
         text, outcome = self._answer(message.source, question)
-        # a failure reply is not cached, so WeChat's retry gets a second chance
-        return self._render(message, text), outcome != "error", outcome
+        reply = self._render(message, text)
+        if outcome == "error":  # not cached: WeChat's retry gets a second chance
+            return reply, None, outcome
+        if outcome == "holding":  # a retry gets the answer if it is ready by then
+            return reply, _HOLDING, outcome
+        return self._cached(reply, outcome)
+
+    @staticmethod
+    def _cached(reply: str | None, outcome: str) -> tuple[str | None, object, str]:
+        return reply, reply or "", outcome
 
     # -- answering under a time budget ------------------------------------------------
 
@@ -497,14 +562,17 @@ class WeChatResponder:
         if late is not None:
             return late, "late-answer"
         with self._lock:
-            pending = self._questions.get(qkey)
-            if pending is None:
+            existing = self._questions.get(qkey)
+            if existing is None:
                 if self._outstanding >= self._max_outstanding:
                     return BUSY_TEXT, "busy"
                 self._outstanding += 1
                 pending = _Pending(self._executor.submit(self._compute, follower, question))
                 self._questions[qkey] = pending
-                pending.future.add_done_callback(lambda f, k=qkey, p=pending: self._finished(k, p))
+            else:
+                pending = existing
+        if existing is None:  # outside the lock: the callback runs at once if the call already finished
+            pending.future.add_done_callback(lambda _f: self._finished(qkey, pending))
         try:
             outcome = pending.future.result(timeout=self.budget)
         except FutureTimeout:

@@ -1,0 +1,171 @@
+"""FastAPI adapter for the WeChat official account (微信公众号) server URL.
+
+``GET /wechat``  — server URL verification (服务器配置): echo ``echostr`` when the signature is right.
+``POST /wechat`` — messages in plaintext (明文), compatible (兼容) or safe (安全, AES) mode.
+
+Everything that can be checked from the query string (configuration, signature, timestamp
+window) is checked before the body is read; the body is read incrementally up to
+``settings.wechat_max_body_bytes``.  Message handling itself lives in ``policyqa.wechat``.
+Logs carry the outcome and timing only, never message content.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException, WeChatException
+from wechatpy.utils import check_signature
+
+from ..config import Settings
+from ..conversation import ConversationStore
+from ..wechat import GapLog, WeChatMessageError, WeChatResponder, ensure_safe_xml
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import QAEngine
+
+logger = logging.getLogger(__name__)
+
+
+class _Rejected(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _disabled() -> JSONResponse:
+    return JSONResponse(
+        status_code=404,
+        content={"error": {"code": "wechat_disabled",
+                           "message": "WeChat integration is not configured (set POLICYQA_WECHAT_TOKEN)."}},
+    )
+
+
+def _reject(exc: _Rejected) -> PlainTextResponse:
+    logger.info("wechat request rejected status=%s reason=%s", exc.status, exc.reason)
+    return PlainTextResponse("forbidden" if exc.status == 403 else exc.reason, status_code=exc.status)
+
+
+def create_wechat_router(
+    get_engine: Callable[[], QAEngine],
+    settings: Settings,
+    gap_log: GapLog | None = None,
+    *,
+    responder: WeChatResponder | None = None,
+    clock: Callable[[], float] = time.time,
+) -> APIRouter:
+    """The ``/wechat`` routes.  ``responder`` may be passed to share or own its lifecycle
+    (call ``responder.close()`` at shutdown); by default one is built from ``settings``."""
+    router = APIRouter(tags=["wechat"])
+    token = settings.wechat_token
+    crypto = (WeChatCrypto(token, settings.wechat_aes_key, settings.wechat_appid)
+              if token and settings.wechat_aes_key else None)
+    if responder is None and token:
+        responder = WeChatResponder(
+            get_engine, settings,
+            ConversationStore(settings.session_max_turns, settings.session_ttl_seconds,
+                              settings.session_max_sessions),
+            gap_log=gap_log,
+        )
+    router.wechat_responder = responder  # type: ignore[attr-defined]  # for app factories / shutdown
+
+    def verify_query(request: Request) -> tuple[str, str]:
+        """Signature (sha1 of sorted token, timestamp, nonce) and timestamp window; returns (timestamp, nonce)."""
+        params = request.query_params
+        signature, timestamp, nonce = params.get("signature"), params.get("timestamp"), params.get("nonce")
+        if not signature or not timestamp or not nonce:
+            raise _Rejected(403, "missing signature parameters")
+        try:
+            stamp = int(timestamp)
+        except ValueError:
+            raise _Rejected(403, "bad timestamp") from None
+        if abs(clock() - stamp) > settings.wechat_timestamp_window:
+            raise _Rejected(403, "stale timestamp")
+        try:
+            check_signature(token, signature, timestamp, nonce)
+        except InvalidSignatureException:
+            raise _Rejected(403, "bad signature") from None
+        return timestamp, nonce
+
+    async def read_body(request: Request) -> bytes:
+        limit = settings.wechat_max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            try:
+                if int(declared) > limit:
+                    raise _Rejected(413, "body too large")
+            except ValueError:
+                raise _Rejected(400, "bad content-length") from None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _Rejected(413, "body too large")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @router.get("/wechat", include_in_schema=False)
+    async def wechat_verify(request: Request) -> Response:
+        if not token:
+            return _disabled()
+        try:
+            verify_query(request)
+        except _Rejected as exc:
+            return _reject(exc)
+        echostr = request.query_params.get("echostr")
+        if not echostr:
+            return _reject(_Rejected(403, "missing echostr"))
+        return PlainTextResponse(echostr)
+
+    @router.post("/wechat", include_in_schema=False)
+    async def wechat_message(request: Request) -> Response:
+        if not token or responder is None:
+            return _disabled()
+        started = time.monotonic()
+        try:
+            timestamp, nonce = verify_query(request)
+            encrypted = request.query_params.get("encrypt_type", "raw").lower() == "aes"
+            msg_signature = request.query_params.get("msg_signature", "")
+            if encrypted and (crypto is None or not msg_signature):
+                raise _Rejected(403, "safe mode not configured" if crypto is None else "missing msg_signature")
+            body = await read_body(request)
+            try:
+                ensure_safe_xml(body)  # also the outer envelope: wechatpy parses it with xmltodict
+                xml = body.decode("utf-8")
+            except WeChatMessageError as exc:
+                raise _Rejected(400, exc.message) from None
+            if encrypted:
+                assert crypto is not None
+                try:
+                    xml = crypto.decrypt_message(xml, msg_signature, timestamp, nonce)
+                except InvalidSignatureException:
+                    raise _Rejected(403, "bad msg_signature") from None
+                except KeyError:
+                    raise _Rejected(400, "no Encrypt element") from None
+                except (WeChatException, ValueError, IndexError, TypeError, struct.error):
+                    # wrong key or appid, corrupt ciphertext (bad base64/padding/length/UTF-8)
+                    raise _Rejected(403, "cannot decrypt") from None
+            try:
+                reply = await run_in_threadpool(responder.handle, xml)
+            except WeChatMessageError as exc:
+                raise _Rejected(400, exc.message) from None
+        except _Rejected as exc:
+            return _reject(exc)
+        if not reply:
+            return PlainTextResponse("success")
+        if encrypted:
+            assert crypto is not None
+            reply = crypto.encrypt_message(reply, nonce, timestamp)
+        logger.debug("wechat request served ms=%.1f", (time.monotonic() - started) * 1000)
+        return Response(reply, media_type="application/xml")
+
+    return router
