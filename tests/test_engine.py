@@ -145,3 +145,27 @@ def test_dev_set_quality_floor_with_hash_embedder(engine):
     report = evaluate(engine, SHARED / "eval" / "dev_questions.jsonl")
     assert report["hit_at_1"] >= 0.9 and report["hit_at_3"] >= 0.98
     assert report["oos_refusal"] >= 0.9 and report["false_refusal"] <= 0.1
+
+
+def test_pdf_citations_carry_the_page_of_the_quote(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from policyqa.engine import QAEngine
+    from pqtest import make_settings
+
+    settings = make_settings(tmp_path)
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    pdf = canvas.Canvas(str(settings.corpus_dir / "物业管理办法.pdf"), pagesize=A4)
+    pdf.setFont("STSong-Light", 12)
+    pdf.drawString(72, 760, "第一条 为规范物业服务活动，制定本办法。")
+    pdf.showPage()
+    pdf.setFont("STSong-Light", 12)
+    pdf.drawString(72, 760, "第二条 电梯维修资金的使用应当经业主大会同意。")
+    pdf.save()
+    engine = QAEngine.load(settings)
+    answer = engine.ask("电梯维修资金怎么使用")
+    assert not answer.refused and answer.citations[0].doc == "物业管理办法"
+    assert answer.citations[0].page == 2

@@ -9,6 +9,7 @@ refused — a normal ``Answer`` with ``refused=True`` — with advice on how to 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .models import Answer, Citation, Clause, Hit, RelatedClause, Sentence
@@ -40,12 +41,14 @@ class Answerer:
         refusal_threshold: float,
         contact: str,
         max_quotes: int = 3,
+        page_of: Callable[[str, int], int | None] | None = None,
     ) -> None:
         self.retriever = retriever
         self.corpus_titles = corpus_titles
         self.refusal_threshold = refusal_threshold
         self.contact = contact
         self.max_quotes = max_quotes
+        self.page_of = page_of or (lambda doc_id, offset: None)
 
     # -- confidence ---------------------------------------------------------------
 
@@ -82,7 +85,7 @@ class Answerer:
                 quote=c.sentence.text,
                 start=c.sentence.start,
                 end=c.sentence.end,
-                page=c.hit.clause.page,
+                page=self.page_of(c.hit.clause.doc_id, c.hit.clause.start + c.sentence.start) or c.hit.clause.page,
             )
             for c in picks
         )

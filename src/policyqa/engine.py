@@ -83,7 +83,12 @@ class QAEngine:
             refusal_threshold=settings.refusal_threshold,
             contact=settings.contact,
             max_quotes=settings.max_quotes,
+            page_of=self._page_of,
         )
+
+    def _page_of(self, doc_id: str, offset: int) -> int | None:
+        doc = self._docs.get(doc_id)
+        return doc.page_at(offset) if doc else None
 
     # -- loading and building -------------------------------------------------------
 
