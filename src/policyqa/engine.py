@@ -42,6 +42,7 @@ from .segmentation import Segmenter
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+SEARCH_MIN_RELATIVE_SCORE = 0.3
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -256,12 +257,13 @@ class QAEngine:
         limit = max(1, min(limit, 100))
         retrieval = self.retriever.retrieve(q, k=limit, doc=doc, section=section)
         terms = [t for t in retrieval.analysis.weights if len(t) >= 1]
+        top = retrieval.hits[0].score if retrieval.hits else 0.0
         results = []
         for hit in retrieval.hits:
             c = hit.clause
             spans = highlight_spans(c.text, terms)
-            if not spans and retrieval.analysis.tokens and hit.score < 0.2:
-                continue
+            if not spans or hit.score < SEARCH_MIN_RELATIVE_SCORE * top:
+                continue  # staff want clauses that contain their keywords, not loose neighbours
             results.append(
                 SearchResult(hit.doc_title, c.doc_id, c.section, c.number, c.label, c.title, c.text,
                              round(hit.score, 4), spans)
@@ -343,7 +345,13 @@ def highlight_spans(text: str, terms: Sequence[str]) -> tuple[Span, ...]:
             for i in range(m.start(), m.end()):
                 taken[i] = True
             spans.append(Span(m.start(), m.end(), term))
-    return tuple(sorted(spans, key=lambda s: s.start))
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):  # 施工图|免审|范围 → one mark
+        if merged and merged[-1].end == span.start:
+            merged[-1] = Span(merged[-1].start, span.end, merged[-1].term + span.term)
+        else:
+            merged.append(span)
+    return tuple(merged)
 
 
 def _previous_vectors(storage: IndexStorage, embedder: Embedder) -> dict[str, np.ndarray]:

@@ -9,7 +9,13 @@ from pathlib import Path
 import numpy as np
 
 logger = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+def _bm25s():
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
+    return bm25s
 
 
 class SparseIndex:
@@ -21,9 +27,7 @@ class SparseIndex:
 
     @classmethod
     def build(cls, token_lists: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> "SparseIndex":
-        import bm25s
-
-        retriever = bm25s.BM25(k1=k1, b=b)
+        retriever = _bm25s().BM25(k1=k1, b=b)
         lists = [list(t) for t in token_lists if t] and [list(t) or ["\u0000"] for t in token_lists]
         retriever.index(lists or [["\u0000"]], show_progress=False)  # bm25s cannot index nothing
         return cls(retriever)
@@ -67,6 +71,4 @@ class SparseIndex:
 
     @classmethod
     def load(cls, directory: Path) -> "SparseIndex":
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(directory), show_progress=False, mmap=False))
+        return cls(_bm25s().BM25.load(str(directory), show_progress=False, mmap=False))
