@@ -8,6 +8,7 @@ refused — a normal ``Answer`` with ``refused=True`` — with advice on how to 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,8 +102,8 @@ class Answerer:
             if factor < 0.6:
                 continue
             dense_by_span = self._dense_spans(hit, r)
-            # words naming the clause (its title/section) locate the clause, not the sentence
-            heading = hit.clause.title + hit.clause.section
+            # words naming the document or clause (titles, section) locate the clause, not the sentence
+            heading = hit.doc_title + hit.clause.title + hit.clause.section
             local = {t: (w * 0.3 if t in heading else w) for t, w in idf.items()}
             norm = sum(local.values()) or 1.0
             for sent in quotable_sentences(hit.clause):
@@ -130,7 +131,10 @@ class Answerer:
         ix = self.retriever.clauses
         # in a follow-up (那农村的呢？) the new words choose the sentence; the carried-over ones barely do
         damp = {t: 0.3 for t in a.history_tokens}
-        return {t: w * damp.get(t, 1.0) * max(ix.idf(t), 0.1) for t, w in a.weights.items() if ix.has(t)}
+        # a word the segmenter split differently in the text (为主线 → 为主/线) still counts where it
+        # appears literally, as a rare word
+        rare = math.log(1 + (ix.size - 0.5) / 1.5)
+        return {t: w * damp.get(t, 1.0) * (max(ix.idf(t), 0.1) if ix.has(t) else rare) for t, w in a.weights.items()}
 
     def _dense_spans(self, hit: Hit, r: Retrieval) -> list[tuple[tuple[int, int], float]]:
         out = []
