@@ -229,6 +229,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int, default=0, help="questions per dataset (0 = all; smoke runs use a few)")
     sp.add_argument("--sizes", default="10000,100000", help="perf: corpus sizes in chunks")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument("--only", help="quality: comma-separated dataset names (default: ncp_policy_qa,msgabench_gov_qa,stard)")
+    sp.add_argument("--systems", help="quality: comma-separated systems (default: policyqa,bm25,dense,langchain)")
+    sp.add_argument("--doc-limit", type=int, default=0, help="quality: keep only the first N documents (smoke runs)")
+    sp.add_argument("--ncp-layout", choices=["paragraphs", "raw"], default="paragraphs",
+                    help="quality: ncp texts with paragraphs restored (default) or as stored (one line)")
+    sp.add_argument("--cache", help="folder for an embeddings cache reused across runs")
+    sp.add_argument("--workdir", help="folder for temporary corpora and indexes (default: system temp)")
+    sp.add_argument("--queries", type=int, default=200, help="perf: queries per latency measurement")
+    sp.add_argument("--tag", help="name part of the results file (default: the embedder)")
+    sp.add_argument("--variant", help="quality, bench-only retrieval experiment, e.g. chunk=300,docprior=0.3,W_DENSE=0.4,k1=1.5")
     sp.set_defaults(func=cmd_bench)
     return p
 

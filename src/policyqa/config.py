@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_CONTACT = "如需进一步咨询，请拨打住房城乡建设厅服务热线 12345，或在工作日到政务服务大厅住建窗口咨询。"
 
@@ -36,7 +36,7 @@ class Settings(BaseSettings):
 
     # service
     admin_key: str = ""
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)  # "https://a,https://b" or JSON
     public_base_url: str = ""
     max_upload_bytes: int = 20 * 1024 * 1024
     session_max_turns: int = 6
@@ -56,7 +56,12 @@ class Settings(BaseSettings):
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [v.strip() for v in text.split(",") if v.strip()]
         return value
 
     @field_validator("wechat_aes_key")

@@ -72,3 +72,32 @@ class InvalidQuestionError(PolicyQAError):
 
 class IndexBusyError(PolicyQAError):
     code = "index_busy"
+
+
+class IndexNotReadyError(PolicyQAError):
+    """No engine is loaded yet (the first load is still running or it failed)."""
+
+    code = "index_not_ready"
+
+
+class DocumentTooLargeError(PolicyQAError):
+    """An uploaded file is larger than ``settings.max_upload_bytes``."""
+
+    code = "document_too_large"
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"文件过大（{size} 字节），上限为 {limit} 字节")
+        self.size = size
+        self.limit = limit
+
+
+class UnsupportedDocumentTypeError(DocumentParseError):
+    """The file name has a suffix no loader handles."""
+
+    code = "unsupported_document_type"
+
+
+class WeChatMessageError(PolicyQAError):
+    """The (decrypted) message is not acceptable XML: malformed, or with DTD/entity declarations."""
+
+    code = "wechat_bad_message"

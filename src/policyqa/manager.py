@@ -40,16 +40,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .config import Settings
-from .errors import (
+from .errors import (  # noqa: F401 - the three service errors are re-exported for compatibility
     DocumentNotFoundError,
     DocumentParseError,
+    DocumentTooLargeError,
     DuplicateDocumentError,
     IndexBusyError,
+    IndexNotReadyError,
     PolicyQAError,
+    UnsupportedDocumentTypeError,
 )
 
 if TYPE_CHECKING:
-    from .engine import Progress, QAEngine
+    from .engine import QAEngine
 
 logger = logging.getLogger(__name__)
 
@@ -59,30 +62,10 @@ Builder = Callable[..., "QAEngine"]
 #: Suffixes accepted when the loaders module does not say otherwise.
 DEFAULT_SUFFIXES = frozenset({".pdf", ".docx", ".txt", ".md", ".html", ".htm"})
 MAX_FILENAME_CHARS = 120
+#: Asked once of every newly loaded/built engine before it serves, so lazily loaded models
+#: (the embedder) are ready and the first citizen does not wait for them.
+WARMUP_QUESTION = "住房保障"
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-
-
-class IndexNotReadyError(PolicyQAError):
-    """No engine is loaded yet (the first load is still running or it failed)."""
-
-    code = "index_not_ready"
-
-
-class DocumentTooLargeError(PolicyQAError):
-    """An uploaded file is larger than ``settings.max_upload_bytes``."""
-
-    code = "document_too_large"
-
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"文件过大（{size} 字节），上限为 {limit} 字节")
-        self.size = size
-        self.limit = limit
-
-
-class UnsupportedDocumentTypeError(DocumentParseError):
-    """The file name has a suffix no loader handles."""
-
-    code = "unsupported_document_type"
 
 
 @dataclass(frozen=True)
@@ -185,6 +168,9 @@ class IndexManager:
     :class:`IndexNotReadyError` until it is loaded).  ``load=False`` creates a manager with no
     engine at all (used to export the OpenAPI schema).
 
+    ``warmup``: ask :data:`WARMUP_QUESTION` of every engine this manager loads or builds before
+    it starts answering (an engine passed in is used as is).
+
     ``builder``/``loader`` replace ``QAEngine.build``/``QAEngine.load`` (tests).
     """
 
@@ -195,12 +181,14 @@ class IndexManager:
         *,
         background: bool = False,
         load: bool = True,
+        warmup: bool = True,
         builder: Builder | None = None,
         loader: Builder | None = None,
     ) -> None:
         self.settings = settings
         self._builder = builder
         self._loader = loader
+        self._warmup = warmup
         self._lock = threading.Lock()
         self._engine: QAEngine | None = engine
         self._thread: threading.Thread | None = None
@@ -217,7 +205,9 @@ class IndexManager:
             if background:
                 self._start(_Job("load", rollback=lambda: None, commit=lambda: None), initial=True)
             else:
-                self._engine = self._load_engine()
+                loaded = self._load_engine()
+                self._warm(loaded)
+                self._engine = loaded
                 self._stage = "loaded"
 
     # -- the engine ------------------------------------------------------------------------
@@ -401,6 +391,8 @@ class IndexManager:
     def _run(self, job: _Job, initial: bool) -> None:
         try:
             engine = self._load_engine() if initial else self._build_engine()
+            self._progress("warmup", 0, 1)
+            self._warm(engine)
         except BaseException as exc:  # noqa: BLE001 - any failure must roll back
             logger.exception("index %s failed; keeping the previous index", job.operation)
             try:
@@ -428,6 +420,17 @@ class IndexManager:
     def _progress(self, stage: str, done: int, total: int) -> None:
         with self._lock:
             self._stage, self._done, self._total = stage, int(done), int(total)
+
+    def _warm(self, engine: QAEngine) -> None:
+        if not self._warmup:
+            return
+        started = time.perf_counter()
+        try:
+            engine.ask(WARMUP_QUESTION)
+        except Exception:  # a warm-up failure is not fatal: the first real question will tell
+            logger.warning("warm-up question failed", exc_info=True)
+            return
+        logger.info("engine warmed up in %.2fs", time.perf_counter() - started)
 
     def _load_engine(self) -> QAEngine:
         if self._loader is not None:

@@ -45,7 +45,7 @@ from wechatpy.replies import create_reply
 
 from .config import Settings
 from .conversation import ConversationStore
-from .errors import InvalidQuestionError, PolicyQAError
+from .errors import InvalidQuestionError, PolicyQAError, WeChatMessageError
 from .models import Answer, Turn
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,12 +109,6 @@ _MARKDOWN = [
     (re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE), r"\1· "),
     (re.compile(r"\[([^\]]+)\]\(([^)]+)\)"), r"\1 \2"),
 ]
-
-
-class WeChatMessageError(PolicyQAError):
-    """The (decrypted) message is not acceptable XML: malformed, or with DTD/entity declarations."""
-
-    code = "wechat_bad_message"
 
 
 class GapLog(Protocol):

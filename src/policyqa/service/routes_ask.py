@@ -1,0 +1,119 @@
+"""Citizen endpoints: ``POST /api/ask``, ``POST /api/ask/stream`` (SSE), ``POST /api/feedback``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import InvalidQuestionError
+from ..models import Answer
+from .deps import ConversationsDep, EngineDep, FeedbackDep, MetricsDep, SettingsDep
+from .errors import error_body
+from .schemas import AnswerOut, AskRequest, ErrorResponse, FeedbackRequest, FeedbackResponse, answer_out
+
+logger = logging.getLogger(__name__)
+
+TOKEN_CHARS = 4  # characters per streamed `token` event
+
+_ASK_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "Empty or over-long question, or invalid fields."},
+    503: {"model": ErrorResponse, "description": "The index is not loaded yet."},
+}
+
+
+def check_question(question: str, limit: int) -> str:
+    """The stripped question, or InvalidQuestionError with a Chinese message (same rule as the engine)."""
+    text = question.strip()
+    if not text:
+        raise InvalidQuestionError("问题不能为空，请输入您想咨询的问题。")
+    if len(text) > limit:
+        raise InvalidQuestionError(f"问题过长（{len(text)} 字），请精简到 {limit} 字以内。")
+    return text
+
+
+def sse_event(event: str, data: object) -> str:
+    """One server-sent event; ``data`` is JSON on a single line."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
+
+
+def build_ask_router() -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["citizen"])
+
+    async def answer_question(
+        body: AskRequest, engine: EngineDep, settings: SettingsDep, conversations: ConversationsDep,
+        feedback: FeedbackDep, metrics: MetricsDep,
+    ) -> AnswerOut:
+        question = check_question(body.question, settings.max_question_chars)
+        session_id = body.session_id or uuid.uuid4().hex
+        history = conversations.history(session_id)
+        answer: Answer = await run_in_threadpool(engine.ask, question, history, top_k=body.top_k)
+        conversations.append(session_id, answer)
+        metrics.observe_answer(answer.refused)
+        if answer.refused:
+            await run_in_threadpool(feedback.record_gap, question, "refused", "web")
+        return answer_out(answer, session_id)
+
+    @router.post("/ask", response_model=AnswerOut, responses=_ASK_ERRORS, summary="Ask a question")
+    async def ask(
+        body: AskRequest, engine: EngineDep, settings: SettingsDep, conversations: ConversationsDep,
+        feedback: FeedbackDep, metrics: MetricsDep,
+    ) -> AnswerOut:
+        """A grounded answer: verbatim quotes from the policy clauses with citations, or a refusal
+        (``refused: true``) with the contact line.  Pass the returned ``session_id`` with follow-ups."""
+        return await answer_question(body, engine, settings, conversations, feedback, metrics)
+
+    @router.post(
+        "/ask/stream",
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "description": "Server-sent events: `token` ({\"text\"}) pieces of the answer, then `citations` "
+                               "(list), then `done` (the full answer, as from /api/ask).",
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            },
+            **_ASK_ERRORS,
+        },
+        summary="Ask a question (server-sent events)",
+    )
+    async def ask_stream(
+        body: AskRequest, engine: EngineDep, settings: SettingsDep, conversations: ConversationsDep,
+        feedback: FeedbackDep, metrics: MetricsDep,
+    ) -> StreamingResponse:
+        """The same answer as ``/api/ask`` as ``text/event-stream``, for a typing effect.  Errors that
+        happen before the answer exists (empty question …) are ordinary JSON error responses."""
+        result = await answer_question(body, engine, settings, conversations, feedback, metrics)
+
+        async def events() -> AsyncIterator[str]:
+            try:
+                text = result.answer
+                for i in range(0, len(text), TOKEN_CHARS):
+                    yield sse_event("token", {"text": text[i : i + TOKEN_CHARS]})
+                yield sse_event("citations", [c.model_dump(mode="json") for c in result.citations])
+                yield sse_event("done", result.model_dump(mode="json"))
+            except Exception:  # pragma: no cover - serialisation never fails in practice
+                logger.exception("streaming an answer failed")
+                yield sse_event("error", error_body("internal_error", "服务器内部错误，请稍后再试")["error"])
+
+        return StreamingResponse(
+            events(), media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @router.post("/feedback", response_model=FeedbackResponse, status_code=201,
+                 responses={422: {"model": ErrorResponse}}, summary="有用/没用 feedback on an answer")
+    async def post_feedback(body: FeedbackRequest, feedback: FeedbackDep, metrics: MetricsDep) -> FeedbackResponse:
+        """Record a vote; a *not helpful* vote also logs the question as a gap for staff."""
+        await run_in_threadpool(
+            feedback.record_feedback, body.session_id, body.question, body.helpful, body.comment
+        )
+        metrics.feedback.labels("true" if body.helpful else "false").inc()
+        return FeedbackResponse(recorded=True, gap=not body.helpful)
+
+    return router

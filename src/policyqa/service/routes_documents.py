@@ -1,0 +1,136 @@
+"""Staff and admin endpoints: clause search, documents and clauses, uploads, index status, gaps."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Path, Query, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from ..config import Settings
+from ..errors import DocumentTooLargeError
+from .deps import AdminDep, EngineDep, FeedbackDep, IsAdminDep, ManagerDep
+from .schemas import (
+    ClauseOut,
+    DocumentChangeOut,
+    DocumentDetail,
+    DocumentsResponse,
+    ErrorResponse,
+    GapsResponse,
+    IndexStatusOut,
+    SearchResponse,
+    change_out,
+    clause_out,
+    document_detail,
+    document_out,
+    gap_out,
+    search_result_out,
+    status_out,
+)
+
+UPLOAD_READ_CHUNK = 64 * 1024
+MULTIPART_OVERHEAD = 64 * 1024  # allowance for boundaries and part headers on top of the file
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "Unknown document or clause."},
+}
+_ADMIN: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing `X-API-Key`."},
+    403: {"model": ErrorResponse, "description": "Wrong key, or admin endpoints disabled (`admin_disabled`)."},
+}
+
+DocId = Annotated[str, Path(description="Document id (see `/api/documents`).", max_length=200)]
+
+
+def build_documents_router(settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/api")
+
+    @router.get("/search", response_model=SearchResponse, tags=["staff"], summary="Clause search",
+                responses={422: {"model": ErrorResponse}})
+    async def search(
+        engine: EngineDep,
+        q: Annotated[str, Query(min_length=1, max_length=200, description="Keywords, e.g. 装配式建筑.")],
+        doc: Annotated[str | None, Query(max_length=200, description="doc_id or part of a title.")] = None,
+        section: Annotated[str | None, Query(max_length=100, description="Part of a section heading.")] = None,
+        limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    ) -> SearchResponse:
+        """Clauses matching the keywords, best first, with highlight spans (offsets into ``text``)."""
+        results = await run_in_threadpool(
+            engine.search, q, doc=doc or None, section=section or None, limit=limit
+        )
+        return SearchResponse(query=q, doc=doc or None, section=section or None,
+                              results=[search_result_out(r) for r in results])
+
+    @router.get("/documents", response_model=DocumentsResponse, tags=["documents"], summary="List documents")
+    async def list_documents(engine: EngineDep) -> DocumentsResponse:
+        return DocumentsResponse(documents=[document_out(d) for d in engine.documents()])
+
+    @router.get("/documents/{doc_id}", response_model=DocumentDetail, responses=_NOT_FOUND,
+                tags=["documents"], summary="A document and its clause list")
+    async def get_document(engine: EngineDep, doc_id: DocId) -> DocumentDetail:
+        info = engine.document(doc_id)
+        return document_detail(info, engine.clauses(doc_id))
+
+    @router.get("/documents/{doc_id}/clauses/{number}", response_model=ClauseOut, responses=_NOT_FOUND,
+                tags=["documents"], summary="A full clause (what a citation links to)")
+    async def get_clause(
+        engine: EngineDep, doc_id: DocId,
+        number: Annotated[int, Path(ge=0, le=100_000, description="Clause number (0 = opening paragraph).")],
+    ) -> ClauseOut:
+        clause = engine.clause(doc_id, number)
+        return clause_out(clause, engine.document(doc_id).title)
+
+    @router.get("/index/status", response_model=IndexStatusOut, tags=["admin"], summary="Index build progress")
+    async def index_status(manager: ManagerDep, admin: IsAdminDep) -> IndexStatusOut:
+        """Progress of the background rebuild.  The failure message of a failed rebuild is shown with a
+        valid `X-API-Key` only (it may name files or internals); others see a generic message."""
+        status = status_out(manager.status())
+        if status.state == "failed" and not admin:
+            status.message = "索引重建失败，已保留原索引"
+        return status
+
+    @router.post(
+        "/documents", response_model=DocumentChangeOut, status_code=202, tags=["admin"],
+        summary="Upload a document (admin)",
+        responses={
+            **_ADMIN,
+            400: {"model": ErrorResponse, "description": "The file cannot be read (reason in `message`)."},
+            409: {"model": ErrorResponse, "description": "Same content already in the corpus, or a build is running."},
+            413: {"model": ErrorResponse, "description": "Larger than `max_upload_bytes`."},
+            415: {"model": ErrorResponse, "description": "Not .pdf/.docx/.txt/.md/.html."},
+        },
+    )
+    async def upload_document(
+        _: AdminDep, manager: ManagerDep,
+        file: Annotated[UploadFile, File(description="A .pdf, .docx, .txt, .md or .html policy document.")],
+    ) -> DocumentChangeOut:
+        """Validate the file, add it to the corpus and re-index in the background; the old index keeps
+        answering until the new one is swapped in.  Follow progress at ``/api/index/status``.
+        Nothing is written when the file is rejected."""
+        limit = settings.max_upload_bytes
+        data = bytearray()
+        while chunk := await file.read(UPLOAD_READ_CHUNK):
+            data += chunk
+            if len(data) > limit:
+                raise DocumentTooLargeError(len(data), limit)
+        change = await run_in_threadpool(manager.add_document, file.filename or "", bytes(data))
+        return change_out(change)
+
+    @router.delete("/documents/{doc_id}", response_model=DocumentChangeOut, status_code=202, tags=["admin"],
+                   summary="Remove a document (admin)", responses={**_ADMIN, **_NOT_FOUND,
+                                                                   409: {"model": ErrorResponse}})
+    async def delete_document(_: AdminDep, manager: ManagerDep, doc_id: DocId) -> DocumentChangeOut:
+        """Remove the document from the corpus and re-index in the background (restored if that fails)."""
+        change = await run_in_threadpool(manager.remove_document, doc_id)
+        return change_out(change)
+
+    @router.get("/admin/gaps", response_model=GapsResponse, tags=["admin"], responses=_ADMIN,
+                summary="Questions the corpus does not answer (admin)")
+    async def gaps(
+        _: AdminDep, feedback: FeedbackDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> GapsResponse:
+        """Refused and not-helpful questions, grouped, most frequent first."""
+        items = await run_in_threadpool(feedback.gaps, limit)
+        return GapsResponse(gaps=[gap_out(g) for g in items])
+
+    return router

@@ -1,0 +1,35 @@
+"""Operations endpoints: ``/healthz``, ``/readyz``, ``/metrics``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from .deps import ManagerDep, MetricsDep
+from .schemas import HealthOut, ReadyOut, status_out
+
+
+def build_ops_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", response_model=HealthOut, summary="Liveness")
+    async def healthz() -> HealthOut:
+        """The process is up (does not look at the index)."""
+        return HealthOut(status="ok")
+
+    @router.get("/readyz", response_model=ReadyOut, summary="Readiness",
+                responses={503: {"model": ReadyOut, "description": "No index loaded yet."}})
+    async def readyz(manager: ManagerDep) -> JSONResponse:
+        """200 once an index is loaded (also while a rebuild runs: the old index answers), else 503."""
+        status = manager.status()
+        body = ReadyOut(status="ready" if status.ready else "loading", documents=status.documents,
+                        chunks=status.chunks, index=status_out(status))
+        return JSONResponse(body.model_dump(mode="json"), status_code=200 if status.ready else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+                responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                                 "description": "Prometheus text exposition format."}})
+    async def metrics(m: MetricsDep) -> Response:
+        return Response(m.render(), media_type=m.content_type)
+
+    return router
