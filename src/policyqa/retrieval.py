@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,6 +40,7 @@ EXPANSION_WEIGHT = 0.7
 SINGLE_CHAR_WEIGHT = 0.3  # one-character words (年, 房, 建) carry little meaning on their own
 RERANK_DEPTH = 30
 UNKNOWN_IDF_FACTOR = 1.5
+QUERY_CACHE_SIZE = 2048
 HISTORY_WEIGHT = 0.45
 DENSE_CANDIDATES = 100
 
@@ -86,6 +89,8 @@ class HybridRetriever:
         self.segmenter = segmenter
         self.doc_titles = doc_titles
         self._clause_pos = {(c.doc_id, c.number): i for i, c in enumerate(store.clauses)}
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._chunk_clause = np.array(
             [self._clause_pos[(ch.doc_id, ch.clause_number)] for ch in store.chunks], dtype=np.int64
         )
@@ -141,7 +146,7 @@ class HybridRetriever:
         chunk_dense: dict[int, float] = {}
         best_dense = 0.0
         if use_dense and self.dense is not None and self.embedder is not None and self.dense.size:
-            qv = self.embedder.embed_query(a.query_text)
+            qv = self._embed_query(a.query_text)
             ids, sims = self.dense.search(qv, DENSE_CANDIDATES)
             if len(ids):
                 best_dense = float(sims[0])
@@ -181,6 +186,20 @@ class HybridRetriever:
             )
         coverage = self.coverage(a, hits[0].clause) if hits else 0.0
         return Retrieval(a, tuple(hits), coverage, best_dense, chunk_dense)
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        """Query embedding with a small LRU cache: citizens ask the same questions again and again."""
+        with self._cache_lock:
+            hit = self._query_vectors.get(text)
+            if hit is not None:
+                self._query_vectors.move_to_end(text)
+                return hit
+        vector = self.embedder.embed_query(text)
+        with self._cache_lock:
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def coverage(self, a: QueryAnalysis, clause: Clause) -> float:
         """IDF-weighted share of the question's own words (or their expansions) present in ``clause``.
