@@ -109,3 +109,10 @@ def test_help_does_not_import_heavy_libraries():
             "print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_missing_corpus_folder_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICYQA_CORPUS_DIR", str(tmp_path / "nope"))
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(tmp_path / "idx"))
+    code, _, err = run(capsys, "index")
+    assert code == 1 and "config_error" in err and "nope" in err

@@ -25,6 +25,7 @@ from .documents.chunking import chunk_clauses, clause_context
 from .documents.structure import parse_clauses
 from .errors import (
     ClauseNotFoundError,
+    ConfigError,
     DocumentNotFoundError,
     IndexMismatchError,
     IndexNotFoundError,
@@ -161,6 +162,8 @@ class QAEngine:
         t0 = time.perf_counter()
         report = progress or (lambda stage, done, total: None)
         embedder = embedder or create_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size)
+        if not Path(settings.corpus_dir).is_dir():
+            raise ConfigError(f"corpus folder {settings.corpus_dir} does not exist (set POLICYQA_CORPUS_DIR or --corpus)")
         storage = IndexStorage(settings.index_dir)
         previous = _previous_vectors(storage, embedder)
         hashes = corpus_files(settings.corpus_dir)
