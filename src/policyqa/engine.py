@@ -149,6 +149,7 @@ class QAEngine:
             embedder,
             Segmenter(),
             {d.doc_id: d.title for d in store.documents},
+            SparseIndex.load(folder / "bm25_docs"),
         )
         return cls(settings, manifest, store, retriever, embedder)
 
@@ -173,15 +174,20 @@ class QAEngine:
         for doc in loaded.documents:
             clauses.extend(parse_clauses(doc))
         titles = {d.doc_id: d.title for d in loaded.documents}
-        chunks = chunk_clauses(clauses, titles)
+        chunks = chunk_clauses(clauses, titles, settings.chunk_chars)
         report("structure", len(clauses), len(clauses))
 
         segmenter = Segmenter()
-        chunk_tokens = [segmenter.cut(ch.context) for ch in chunks]
-        clause_tokens = [segmenter.cut(clause_context(c, titles[c.doc_id]) + "\n" + c.text) for c in clauses]
+        chunk_tokens = [segmenter.index_terms(ch.context) for ch in chunks]
+        clause_tokens = [segmenter.index_terms(clause_context(c, titles[c.doc_id]) + "\n" + c.text) for c in clauses]
+        doc_tokens = [
+            segmenter.index_terms(d.title + "\n" + "\n".join(c.text for c in clauses if c.doc_id == d.doc_id))
+            for d in loaded.documents
+        ]
         report("segment", len(chunks), len(chunks))
         chunk_index = SparseIndex.build(chunk_tokens)
         clause_index = SparseIndex.build(clause_tokens)
+        doc_index = SparseIndex.build(doc_tokens)
 
         vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
         todo = []
@@ -218,6 +224,7 @@ class QAEngine:
             store.write(folder / "store.json")
             chunk_index.save(folder / "bm25_chunks")
             clause_index.save(folder / "bm25_clauses")
+            doc_index.save(folder / "bm25_docs")
             if dense is not None:
                 dense.save(folder / "dense.faiss")
             np.save(folder / "vectors.npy", vectors)
@@ -226,7 +233,7 @@ class QAEngine:
             report("save", 1, 1)
         logger.info("built index: %d documents, %d clauses, %d chunks (%d embedded) in %.1fs",
                     len(loaded.documents), len(clauses), len(chunks), len(todo), manifest.build_seconds)
-        retriever = HybridRetriever(store, chunk_index, clause_index, dense, embedder, segmenter, titles)
+        retriever = HybridRetriever(store, chunk_index, clause_index, dense, embedder, segmenter, titles, doc_index)
         return cls(settings, manifest, store, retriever, embedder)
 
     # -- questions ------------------------------------------------------------------

@@ -36,6 +36,8 @@ W_CLAUSE = 0.30
 W_CHUNK = 0.30
 W_DENSE = 0.25
 W_COVERAGE = 0.15
+W_DOC = 0.6  # document-level BM25 prior (whole document as one field); inert with one document
+BIGRAM_WEIGHT = 0.5
 EXPANSION_WEIGHT = 0.7
 SINGLE_CHAR_WEIGHT = 0.3  # one-character words (年, 房, 建) carry little meaning on their own
 RERANK_DEPTH = 30
@@ -80,6 +82,7 @@ class HybridRetriever:
         embedder: Embedder | None,
         segmenter: Segmenter,
         doc_titles: dict[str, str],
+        doc_index: SparseIndex | None = None,
     ) -> None:
         self.store = store
         self.chunks = chunk_index
@@ -88,6 +91,9 @@ class HybridRetriever:
         self.embedder = embedder
         self.segmenter = segmenter
         self.doc_titles = doc_titles
+        self.docs = doc_index
+        doc_pos = {d.doc_id: i for i, d in enumerate(store.documents)}
+        self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
         self._clause_pos = {(c.doc_id, c.number): i for i, c in enumerate(store.clauses)}
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -136,9 +142,13 @@ class HybridRetriever:
             return Retrieval(a, (), 0.0, 0.0, {})
         allowed = self._filter_mask(doc, section)
 
-        q_tokens = list(a.weights)
-        s_clause = self.clauses.scores(q_tokens, a.weights) if q_tokens else np.zeros(n_cl, np.float32)
-        s_chunk_all = self.chunks.scores(q_tokens, a.weights) if q_tokens else np.zeros(len(self.store.chunks))
+        terms = self.query_terms(a)
+        q_tokens = list(terms)
+        s_clause = self.clauses.scores(q_tokens, terms) if q_tokens else np.zeros(n_cl, np.float32)
+        s_chunk_all = self.chunks.scores(q_tokens, terms) if q_tokens else np.zeros(len(self.store.chunks))
+        s_doc = np.zeros(n_cl, dtype=np.float32)
+        if self.docs is not None and q_tokens and len(self.store.documents) > 1:
+            s_doc = self.docs.scores(q_tokens, terms)[self._clause_doc]
         s_chunk = np.zeros(n_cl, dtype=np.float32)
         np.maximum.at(s_chunk, self._chunk_clause, s_chunk_all)
 
@@ -161,6 +171,7 @@ class HybridRetriever:
             W_CLAUSE * _scaled(s_clause, allowed)
             + W_CHUNK * _scaled(s_chunk, allowed)
             + (W_DENSE * dense_cl if chunk_dense else 0.0)
+            + W_DOC * _scaled(s_doc, allowed)
         )
         fused = np.where(allowed, fused, -1.0)
         # coordination: reward clauses that cover more of the question's (IDF-weighted) words
@@ -186,6 +197,18 @@ class HybridRetriever:
             )
         coverage = self.coverage(a, hits[0].clause) if hits else 0.0
         return Retrieval(a, tuple(hits), coverage, best_dense, chunk_dense)
+
+    def query_terms(self, a: QueryAnalysis) -> dict[str, float]:
+        """BM25 query: the weighted words plus the character bigrams of the question and its expansion."""
+        terms = dict(a.weights)
+        seg = self.segmenter
+        for g in seg.bigrams(a.question):
+            terms.setdefault("#" + g, BIGRAM_WEIGHT)
+        for g in seg.bigrams(" ".join(a.expansion)):
+            terms.setdefault("#" + g, BIGRAM_WEIGHT * EXPANSION_WEIGHT)
+        for g in seg.bigrams(" ".join(a.history_tokens)):
+            terms.setdefault("#" + g, BIGRAM_WEIGHT * HISTORY_WEIGHT)
+        return terms
 
     def _embed_query(self, text: str) -> np.ndarray:
         """Query embedding with a small LRU cache: citizens ask the same questions again and again."""

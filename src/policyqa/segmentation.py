@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 _DATA = resources.files("policyqa") / "data"
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _jieba_lock = threading.Lock()
 
 
@@ -100,6 +101,18 @@ class Segmenter:
                 continue
             out.append(word)
         return out
+
+    @staticmethod
+    def bigrams(text: str) -> list[str]:
+        """Character bigrams of every run of Chinese characters (为主线 → 为主, 主线).
+
+        Indexed beside the words so that a word the segmenter splits differently in a question
+        and in a document still matches (robust to segmentation mismatch)."""
+        return [a + b for run in _CJK_RUN.findall(text) for a, b in zip(run, run[1:])]
+
+    def index_terms(self, text: str) -> list[str]:
+        """What the BM25 indexes hold for a passage: words plus character bigrams (prefixed ``#``)."""
+        return self.cut(text) + ["#" + g for g in self.bigrams(text)]
 
     def words(self, text: str) -> list[str]:
         """Precise-mode words (no overlapping parts), stopwords removed; used for highlighting."""

@@ -7,7 +7,7 @@ Layout::
       build-20260101T120000-ab12cd/
         manifest.json         # versions, embedder, corpus file hashes, counts, build time
         store.json            # documents, clauses, chunks (readable)
-        bm25_chunks/ bm25_clauses/   # bm25s indexes
+        bm25_chunks/ bm25_clauses/ bm25_docs/   # bm25s indexes (words + character bigrams)
         dense.faiss           # FAISS index
         vectors.npy           # chunk embeddings (reused by the next build: content-hash cache)
 
@@ -37,7 +37,7 @@ from ..models import Chunk, Clause, Document, PageSpan, Sentence
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: bigram terms in BM25, document-level BM25
 POINTER = "CURRENT"
 LOCK = ".build.lock"
 
