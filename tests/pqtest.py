@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 WORK_PLAN = "2022年全区住房城乡建设工作要点"
 SHARED = ROOT.parent / "shared"
+# the team's development set (a copy of ../shared/eval, so the quality tests run anywhere)
+DEV = ROOT / "tests" / "data" / "dev_questions.jsonl"
+DIALOGUES = ROOT / "tests" / "data" / "dev_dialogues.jsonl"
 
 
 def make_settings(base: Path, **overrides) -> Settings:

@@ -6,7 +6,7 @@ import pytest
 
 from policyqa.cli import main
 
-from pqtest import SHARED
+from pqtest import DEV
 
 
 @pytest.fixture(autouse=True)
@@ -70,9 +70,8 @@ def test_documents_json(capsys):
     assert code == 0 and doc["clauses"] == 19 and doc["missing_references"]
 
 
-@pytest.mark.skipif(not (SHARED / "eval").exists(), reason="shared eval set not present")
 def test_eval_json_keys(capsys):
-    code, out, _ = run(capsys, "eval", str(SHARED / "eval" / "dev_questions.jsonl"), "--json")
+    code, out, _ = run(capsys, "eval", str(DEV), "--json")
     data = json.loads(out)
     keys = {"n", "hit_at_1", "hit_at_3", "hit_at_5", "mrr", "key_in_answer", "oos_refusal", "false_refusal",
             "latency_ms_p50", "latency_ms_p95"}

@@ -7,7 +7,7 @@ import pytest
 from policyqa.errors import ClauseNotFoundError, DocumentNotFoundError, InvalidQuestionError
 from policyqa.models import Turn
 
-from pqtest import SHARED, WORK_PLAN
+from pqtest import DEV, WORK_PLAN
 
 # question → gold clause, phrased the way citizens and staff ask (not the dev set)
 GOLDEN = [
@@ -138,11 +138,10 @@ def test_answer_serialises_to_json(engine):
     assert {"doc", "clause", "title", "quote"} <= set(data["citations"][0])
 
 
-@pytest.mark.skipif(not (SHARED / "eval" / "dev_questions.jsonl").exists(), reason="shared eval set not present")
 def test_dev_set_quality_floor_with_hash_embedder(engine):
     from policyqa.evaluation import evaluate
 
-    report = evaluate(engine, SHARED / "eval" / "dev_questions.jsonl")
+    report = evaluate(engine, DEV)
     assert report["hit_at_1"] >= 0.9 and report["hit_at_3"] >= 0.98
     assert report["oos_refusal"] >= 0.9 and report["false_refusal"] <= 0.1
 

