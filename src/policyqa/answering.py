@@ -142,8 +142,8 @@ class Answerer:
         if not scores:
             return out
         lo, hi = min(scores), max(scores)
-        for ch in self.retriever.store.chunks:
-            if ch.doc_id == hit.clause.doc_id and ch.clause_number == hit.clause.number and ch.chunk_id in r.chunk_dense:
+        for ch in self.retriever.chunks_of(hit.clause):
+            if ch.chunk_id in r.chunk_dense:
                 out.append(((ch.start, ch.end), (r.chunk_dense[ch.chunk_id] - lo) / ((hi - lo) or 1.0)))
         return out
 

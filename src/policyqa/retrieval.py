@@ -96,10 +96,13 @@ class HybridRetriever:
         self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
         self._clause_pos = {(c.doc_id, c.number): i for i, c in enumerate(store.clauses)}
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.clause_chunks: list[list[int]] = [[] for _ in store.clauses]  # clause position -> chunk ids
         self._cache_lock = threading.Lock()
         self._chunk_clause = np.array(
             [self._clause_pos[(ch.doc_id, ch.clause_number)] for ch in store.chunks], dtype=np.int64
         )
+        for chunk_id, pos in enumerate(self._chunk_clause.tolist()):
+            self.clause_chunks[pos].append(chunk_id)
 
     # -- query understanding ------------------------------------------------------
 
@@ -257,11 +260,14 @@ class HybridRetriever:
             mask &= np.array([section in c.section or section in c.subsection for c in clauses])
         return mask
 
+    def chunks_of(self, clause: Clause) -> list[Chunk]:
+        return [self.store.chunks[i] for i in self.clause_chunks[self._clause_pos[(clause.doc_id, clause.number)]]]
+
     def _best_chunk(self, pos: int, s_chunk_all: np.ndarray, chunk_dense: dict[int, float]) -> Chunk | None:
-        ids = np.nonzero(self._chunk_clause == pos)[0]
-        if not len(ids):
+        ids = self.clause_chunks[pos]
+        if not ids:
             return None
-        best = max(ids.tolist(), key=lambda i: (s_chunk_all[i] > 0) + s_chunk_all[i] * 0.01 + chunk_dense.get(i, 0.0))
+        best = max(ids, key=lambda i: (s_chunk_all[i] > 0) + s_chunk_all[i] * 0.01 + chunk_dense.get(i, 0.0))
         return self.store.chunks[best]
 
 
