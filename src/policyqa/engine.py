@@ -180,10 +180,10 @@ class QAEngine:
         segmenter = Segmenter()
         chunk_tokens = [segmenter.index_terms(ch.context) for ch in chunks]
         clause_tokens = [segmenter.index_terms(clause_context(c, titles[c.doc_id]) + "\n" + c.text) for c in clauses]
-        doc_tokens = [
-            segmenter.index_terms(d.title + "\n" + "\n".join(c.text for c in clauses if c.doc_id == d.doc_id))
-            for d in loaded.documents
-        ]
+        doc_texts: dict[str, list[str]] = {d.doc_id: [d.title] for d in loaded.documents}
+        for c in clauses:
+            doc_texts[c.doc_id].append(c.text)
+        doc_tokens = [segmenter.index_terms("\n".join(doc_texts[d.doc_id])) for d in loaded.documents]
         report("segment", len(chunks), len(chunks))
         chunk_index = SparseIndex.build(chunk_tokens)
         clause_index = SparseIndex.build(clause_tokens)
@@ -266,7 +266,7 @@ class QAEngine:
         q = self.check_question(query)
         limit = max(1, min(limit, 100))
         retrieval = self.retriever.retrieve(q, k=limit, doc=doc, section=section)
-        terms = [t for t in retrieval.analysis.weights if len(t) >= 1]
+        terms = list(retrieval.analysis.weights)
         top = retrieval.hits[0].score if retrieval.hits else 0.0
         results = []
         for hit in retrieval.hits:

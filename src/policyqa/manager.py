@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .config import Settings
+from .documents.loaders import SUPPORTED_SUFFIXES, load_bytes
 from .errors import (  # noqa: F401 - the three service errors are re-exported for compatibility
     DocumentNotFoundError,
     DocumentParseError,
@@ -59,8 +60,6 @@ logger = logging.getLogger(__name__)
 IndexState = Literal["idle", "building", "failed"]
 Builder = Callable[..., "QAEngine"]
 
-#: Suffixes accepted when the loaders module does not say otherwise.
-DEFAULT_SUFFIXES = frozenset({".pdf", ".docx", ".txt", ".md", ".html", ".htm"})
 MAX_FILENAME_CHARS = 120
 #: Asked once of every newly loaded/built engine before it serves, so lazily loaded models
 #: (the embedder) are ready and the first citizen does not wait for them.
@@ -125,14 +124,6 @@ def safe_filename(filename: str) -> str:
     if not stem.strip(" ._"):
         raise DocumentParseError(filename or "", "文件名无效")
     return name
-
-
-def _supported_suffixes() -> frozenset[str]:
-    try:
-        from .documents.loaders import SUPPORTED_SUFFIXES
-    except ImportError:  # pragma: no cover - loaders not installed yet
-        return DEFAULT_SUFFIXES
-    return frozenset(s.lower() for s in SUPPORTED_SUFFIXES)
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
@@ -269,10 +260,9 @@ class IndexManager:
         """
         name = safe_filename(filename)
         suffix = Path(name).suffix.lower()
-        supported = _supported_suffixes()
-        if suffix not in supported:
+        if suffix not in SUPPORTED_SUFFIXES:
             raise UnsupportedDocumentTypeError(
-                name, f"不支持的文件类型“{suffix or '无扩展名'}”，支持：{'、'.join(sorted(supported))}"
+                name, f"不支持的文件类型“{suffix or '无扩展名'}”，支持：{'、'.join(sorted(SUPPORTED_SUFFIXES))}"
             )
         limit = self.settings.max_upload_bytes
         if len(data) > limit:
@@ -280,8 +270,6 @@ class IndexManager:
         if not data:
             raise DocumentParseError(name, "文件为空")
         self._check_not_busy()
-        from .documents.loaders import load_bytes
-
         document = load_bytes(name, data)
         existing = self.engine.documents()
         for info in existing:
