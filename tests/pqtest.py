@@ -29,3 +29,15 @@ def make_settings(base: Path, **overrides) -> Settings:
     )
     values.update(overrides)
     return Settings(**values)
+
+
+def hostile_wechat_xml(account: str, openid: str) -> tuple[str, str]:
+    """An XXE payload and a billion-laughs payload shaped like WeChat text messages."""
+    xxe = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+           f'<xml><ToUserName>{account}</ToUserName><FromUserName>{openid}</FromUserName><CreateTime>1</CreateTime>'
+           '<MsgType>text</MsgType><Content>&xxe;</Content><MsgId>1</MsgId></xml>')
+    laughs = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY lol "lol">'
+              + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+              + f']><xml><ToUserName>{account}</ToUserName><FromUserName>{openid}</FromUserName><CreateTime>1</CreateTime>'
+              '<MsgType>text</MsgType><Content>&lol9;</Content><MsgId>2</MsgId></xml>')
+    return xxe, laughs

@@ -31,6 +31,7 @@ from policyqa.wechat import (
     format_answer,
     trim_sentences,
 )
+from pqtest import hostile_wechat_xml
 
 DOC = "2022年全区住房城乡建设工作要点"
 OPENID = "oUser_1234567890"
@@ -211,13 +212,7 @@ def test_trim_never_cuts_a_character():
 # ------------------------------------------------------------------ XML safety
 
 
-XXE = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-       f'<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>{OPENID}</FromUserName><CreateTime>1</CreateTime>'
-       '<MsgType>text</MsgType><Content>&xxe;</Content><MsgId>1</MsgId></xml>')
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
-          + f']><xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>{OPENID}</FromUserName><CreateTime>1</CreateTime>'
-          '<MsgType>text</MsgType><Content>&lol9;</Content><MsgId>2</MsgId></xml>')
+XXE, LAUGHS = hostile_wechat_xml(ACCOUNT, OPENID)
 
 
 @pytest.mark.parametrize("payload", [

@@ -24,6 +24,7 @@ from policyqa.wechat import (
     RATE_LIMITED_TEXT,
     WELCOME_TEXT,
 )
+from pqtest import hostile_wechat_xml
 
 TOKEN = "policyqaTestToken"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")  # 43 characters
@@ -257,13 +258,7 @@ def test_rate_limit_friendly_text():
 # ------------------------------------------------------------------ rejections
 
 
-XXE = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-       f'<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>{OPENID}</FromUserName><CreateTime>1</CreateTime>'
-       '<MsgType>text</MsgType><Content>&xxe;</Content><MsgId>1</MsgId></xml>')
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
-          + f']><xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>{OPENID}</FromUserName><CreateTime>1</CreateTime>'
-          '<MsgType>text</MsgType><Content>&lol9;</Content><MsgId>2</MsgId></xml>')
+XXE, LAUGHS = hostile_wechat_xml(ACCOUNT, OPENID)
 
 
 def _forged_signature(client):
