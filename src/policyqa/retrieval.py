@@ -20,7 +20,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +37,10 @@ W_CHUNK = 0.30
 W_DENSE = 0.25
 W_COVERAGE = 0.15
 W_DOC = 0.6  # document-level BM25 prior (whole document as one field); inert with one document
+# passages: a chunk of a top clause scores its clause's fused score plus its own evidence
+W_PASSAGE_SPARSE = 1.0
+W_PASSAGE_DENSE = 0.5
+PASSAGE_CLAUSES = 5  # passages are drawn from this many top clauses
 BIGRAM_WEIGHT = 0.5
 EXPANSION_WEIGHT = 0.7
 SINGLE_CHAR_WEIGHT = 0.3  # one-character words (年, 房, 建) carry little meaning on their own
@@ -70,6 +74,7 @@ class Retrieval:
     coverage: float  # IDF-weighted share of the question's words found in the best clause
     best_dense: float  # best raw cosine of any chunk
     chunk_dense: dict[int, float]  # chunk_id -> cosine, for the dense candidates
+    passages: tuple[Chunk, ...] = ()  # best passages (chunks) of the top clauses, best first
 
 
 class HybridRetriever:
@@ -183,11 +188,13 @@ class HybridRetriever:
             if fused[pos] > 0:
                 fused[pos] += W_COVERAGE * self.coverage(a, clauses[pos])
         order = np.argsort(-fused, kind="stable")[: max(k, 1)]
+        chunk_evidence = self._chunk_evidence(s_chunk_all, chunk_dense)
         hits = []
         for pos in order:
             if fused[pos] <= 0:
                 break
             clause = clauses[pos]
+            ids = self.clause_chunks[pos]
             hits.append(
                 Hit(
                     clause=clause,
@@ -195,11 +202,32 @@ class HybridRetriever:
                     score=float(fused[pos]),
                     sparse_score=float(s_clause[pos]),
                     dense_score=float(dense_cl[pos]),
-                    best_chunk=self._best_chunk(pos, s_chunk_all, chunk_dense),
+                    best_chunk=self.store.chunks[max(ids, key=chunk_evidence)] if ids else None,
                 )
             )
         coverage = self.coverage(a, hits[0].clause) if hits else 0.0
-        return Retrieval(a, tuple(hits), coverage, best_dense, chunk_dense)
+        return Retrieval(a, tuple(hits), coverage, best_dense, chunk_dense, self._passages(hits, chunk_evidence))
+
+    def _chunk_evidence(self, s_chunk_all: np.ndarray, chunk_dense: dict[int, float]) -> Callable[[int], float]:
+        """A chunk's own evidence: its BM25 score (scaled to the best chunk) plus its cosine."""
+        top = float(s_chunk_all.max()) if len(s_chunk_all) else 0.0
+        scale = 1.0 / top if top > 0 else 0.0
+
+        def evidence(chunk_id: int) -> float:
+            return W_PASSAGE_SPARSE * float(s_chunk_all[chunk_id]) * scale + W_PASSAGE_DENSE * chunk_dense.get(chunk_id, 0.0)
+
+        return evidence
+
+    def _passages(self, hits: list[Hit], evidence: Callable[[int], float], n: int = 5) -> tuple[Chunk, ...]:
+        """Passage ranking: every chunk of the top clauses, by clause score plus its own evidence, so
+        two passages of one strong clause can both come before a weaker clause's best passage."""
+        scored = [
+            (h.score + evidence(cid), cid)
+            for h in hits[:PASSAGE_CLAUSES]
+            for cid in self.clause_chunks[self._clause_pos[(h.clause.doc_id, h.clause.number)]]
+        ]
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return tuple(self.store.chunks[cid] for _, cid in scored[:n])
 
     def query_terms(self, a: QueryAnalysis) -> dict[str, float]:
         """BM25 query: the weighted words plus the character bigrams of the question and its expansion."""
@@ -262,13 +290,6 @@ class HybridRetriever:
 
     def chunks_of(self, clause: Clause) -> list[Chunk]:
         return [self.store.chunks[i] for i in self.clause_chunks[self._clause_pos[(clause.doc_id, clause.number)]]]
-
-    def _best_chunk(self, pos: int, s_chunk_all: np.ndarray, chunk_dense: dict[int, float]) -> Chunk | None:
-        ids = self.clause_chunks[pos]
-        if not ids:
-            return None
-        best = max(ids, key=lambda i: (s_chunk_all[i] > 0) + s_chunk_all[i] * 0.01 + chunk_dense.get(i, 0.0))
-        return self.store.chunks[best]
 
 
 def _scaled(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:

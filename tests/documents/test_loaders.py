@@ -228,7 +228,7 @@ def plan_pdf(cjk_font) -> bytes:
 def test_pdf_text_is_extracted_and_lines_joined(tmp_path, plan_pdf):
     doc = load_document(write(tmp_path, "plan.pdf", plan_pdf))
     assert doc.format == "pdf"
-    assert doc.title == "plan"
+    assert doc.title == TITLE  # "plan" names nothing: the first line is the title
     # Visual lines are joined back into paragraphs (also across the page break); the
     # short title and heading lines stay on their own lines; page numbers are dropped.
     assert doc.text == "\n".join([TITLE, OPENING, "一、全面加强党的建设", CLAUSE1, CLAUSE2])
@@ -534,3 +534,28 @@ def test_doc_id_for():
     assert doc_id_for("a" * 64) == "a" * 64
     assert doc_id_for("a" * 65) == "d" + hashlib.sha1(b"a" * 65).hexdigest()[:10]
     assert doc_id_for("v1.2 draft.txt") != doc_id_for("v1.2 draft2.txt")
+
+
+# --------------------------------------------------------------------------- titles and lost paragraphs
+
+
+def test_a_file_name_that_names_nothing_gives_way_to_the_first_line(tmp_path):
+    text = "关于做好住房保障工作的通知\n各区住房城乡建设局：\n现将有关事项通知如下。"
+    assert load_document(write(tmp_path, "4262b3f6.txt", text)).title == "关于做好住房保障工作的通知"
+    assert load_document(write(tmp_path, "住房保障通知.txt", text)).title == "住房保障通知"
+    # a first line that is a sentence is not a title
+    assert load_document(write(tmp_path, "scan_001.txt", "现将有关事项通知如下。")).title == "scan_001"
+
+
+def test_single_line_text_gets_its_paragraphs_back(tmp_path):
+    body = "为做好疫情防控工作，现通知如下。" * 10
+    one_line = f"关于做好疫情防控工作的通知 {body} \u3000\u3000一、加强组织领导。{body} \u3000\u3000二、落实 iPhone App 预约。{body}"
+    doc = load_document(write(tmp_path, "notice.txt", one_line))
+    lines = doc.text.split("\n")
+    assert lines[0] == "关于做好疫情防控工作的通知"
+    assert lines[2].startswith("一、加强组织领导。") and lines[3].startswith("二、落实 iPhone App 预约。")
+    assert doc.title == "关于做好疫情防控工作的通知"
+    # text that keeps its line breaks, and short text, are left alone
+    kept = "第一段 内容。\n第二段 内容。" + body
+    assert load_document(write(tmp_path, "kept.txt", kept)).text == kept
+    assert load_document(write(tmp_path, "short.txt", "短 文本。")).text == "短 文本。"

@@ -101,17 +101,16 @@ def main(args) -> int:
         names = [n.strip() for n in (getattr(args, "only", None) or ",".join(NAMES)).split(",") if n.strip()]
         limit = int(getattr(args, "limit", 0) or 0)
         doc_limit = int(getattr(args, "doc_limit", 0) or 0)
-        layout = getattr(args, "ncp_layout", None) or "paragraphs"
         sets = []
         for name in names:
-            ds = read(name, datasets_dir, **({"layout": layout} if name == "ncp_policy_qa" else {}))
+            ds = read(name, datasets_dir)
             sets.append(ds.limited(limit, doc_limit))
         systems = [s.strip() for s in (getattr(args, "systems", None) or ",".join(quality.SYSTEMS)).split(",")]
         cache = getattr(args, "cache", None)
         payload = quality.run(sets, embedder, cache_dir=Path(cache) if cache else None, systems=systems, log=_log,
                               variant=getattr(args, "variant", None) or "")
         payload.update(meta)
-        payload.update({"limit": limit, "doc_limit": doc_limit, "ncp_layout": layout,
+        payload.update({"limit": limit, "doc_limit": doc_limit,
                         "seconds": round(time.time() - started, 1)})
         md = quality_markdown(payload)
     else:

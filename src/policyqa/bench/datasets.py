@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..documents.loaders import restore_paragraphs
+
 NAMES = ("ncp_policy_qa", "msgabench_gov_qa", "stard")
-_SPACES = re.compile(r"[ \u3000\t]+")
 
 
 @dataclass(frozen=True)
@@ -75,22 +75,16 @@ def _canonical(docs: dict[str, str]) -> dict[str, str]:
     return {doc_id: first.setdefault(text, doc_id) for doc_id, text in docs.items()}
 
 
-def restore_paragraphs(text: str) -> str:
-    """ncp texts lost their line breaks when crawled (paragraphs are joined by spaces and
-    U+3000); put one paragraph per line so the structure parser can see ``一、`` headings."""
-    return "\n".join(p for p in _SPACES.split(text) if p)
-
-
-def read_ncp(root: Path, layout: str = "paragraphs") -> Dataset:
+def read_ncp(root: Path) -> Dataset:
     """ncp_policy_qa: 599 COVID-era policy documents, 1,262 questions with a verbatim answer.
 
-    ``layout``: ``raw`` writes the text as stored (one line per document); ``paragraphs``
-    restores one paragraph per line (see :func:`restore_paragraphs`).
+    The texts are written as stored (each one line: the crawl joined paragraphs with spaces);
+    the product's text loader restores the paragraphs (``loaders.restore_paragraphs``).
     """
     folder = Path(root) / "ncp_policy_qa"
     docs = {}
     for d in _jsonl(folder / "corpus.jsonl"):
-        docs[d["docid"]] = restore_paragraphs(d["text"]) if layout == "paragraphs" else d["text"]
+        docs[d["docid"]] = d["text"]
     canonical = _canonical({k: " ".join(v.split()) for k, v in docs.items()})
     questions = [
         Question(q["qid"], q["question"], frozenset({q["docid"]}), q["answer"])
@@ -143,7 +137,7 @@ def passages(root: Path) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     f = root / "ncp_policy_qa" / "corpus.jsonl"
     if f.exists():
-        out += [("ncp", restore_paragraphs(d["text"])) for d in _jsonl(f)]
+        out += [("ncp", restore_paragraphs(d["text"])) for d in _jsonl(f)]  # as the loader reads it
     f = root / "msgabench_gov_qa" / "corpus.jsonl"
     if f.exists():
         out += [("msga", d["text"]) for d in _jsonl(f)]

@@ -152,7 +152,7 @@ class EngineRunner:
         q = e.check_question(question)
         r = e.retriever.retrieve(q, k=ENGINE_K)
         ans = e.answerer.answer(q, r)
-        passages = [(h.best_chunk.text if h.best_chunk else h.clause.text) for h in r.hits]
+        passages = [ch.text for ch in r.passages] or [h.clause.text for h in r.hits]
         quotes = "".join(c.quote for c in ans.citations)
         return Ranked(_distinct([h.clause.doc_id for h in r.hits]), passages, "" if ans.refused else quotes, ans.refused)
 
@@ -447,7 +447,7 @@ class DocPriorRunner(EngineRunner):
                     for h in hits[:ENGINE_K]]
             r = dataclasses.replace(r, hits=tuple(hits), coverage=e.retriever.coverage(a, hits[0].clause))
         ans = e.answerer.answer(q, r)
-        passages = [(h.best_chunk.text if h.best_chunk else h.clause.text) for h in r.hits]
+        passages = [ch.text for ch in r.passages] or [h.clause.text for h in r.hits]
         quotes = "".join(c.quote for c in ans.citations)
         return Ranked(_distinct([h.clause.doc_id for h in r.hits]), passages, "" if ans.refused else quotes, ans.refused)
 

@@ -193,11 +193,13 @@ def _parse(shown: str, name: str, data: bytes) -> Document:
         text, html_title = _html_text(shown, data)
         title = html_title or stem
     else:
-        text = normalize_text(_decode(shown, data))
+        text = normalize_text(restore_paragraphs(_decode(shown, data)))
         if fmt == "md":
             text = _strip_markdown(text)
     if not text:
         raise DocumentParseError(shown, _EMPTY)
+    if title == stem:
+        title = _title_from_text(stem, text)
     return Document(
         doc_id=doc_id_for(name),
         title=title,
@@ -222,6 +224,38 @@ def normalize_text(text: str) -> str:
     text = _CONTROL.sub("", _NEWLINES.sub("\n", text))
     lines = (_EDGES.sub("", line) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LOST_BREAK = re.compile(r"(?<=[^\x00-\x7f])[ \t\u3000]+(?=[^\x00-\x7f])|[ \t]*\u3000[ \t\u3000]*")
+_HEADING_START = re.compile(r"[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、]|第[一二三四五六七八九十百零\d]+[章节条]")
+SINGLE_LINE_CHARS = 200
+TITLE_LINE_CHARS = 80
+
+
+def restore_paragraphs(text: str) -> str:
+    """Paragraph breaks for text that lost them (a web page copied as one line: paragraphs joined
+    by spaces or ideographic spaces).  Chinese uses no spaces between words, so in a long text
+    without any line break a space between two Chinese characters, or an ideographic space, is a
+    lost break; spaces between Latin words stay.  Text that has line breaks is left alone."""
+    if "\n" in text.strip() or len(text) < SINGLE_LINE_CHARS:
+        return text
+    return _LOST_BREAK.sub("\n", text)
+
+
+def _title_from_text(stem: str, text: str) -> str:
+    """The file name is the title unless it names nothing (``scan_001``, a hash): then the first
+    line of the text, when it is short enough to be a title."""
+    if _HAN.search(stem):
+        return stem
+    first = text.split("\n", 1)[0].strip()
+    titled = (
+        _HAN.search(first)
+        and len(first) <= TITLE_LINE_CHARS
+        and first[-1] not in "。！？；.!?;，,"
+        and not _HEADING_START.match(first)  # 一、总体要求 is a heading, not the title
+    )
+    return first if titled else stem
 
 
 _MD_HEADING = re.compile(r"^#{1,6}(?:[ \t]+|$)")
