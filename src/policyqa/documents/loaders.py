@@ -248,9 +248,11 @@ def _title_from_text(stem: str, text: str) -> str:
     line of the text, when it is short enough to be a title."""
     if _HAN.search(stem):
         return stem
-    first = text.split("\n", 1)[0].strip()
+    first, _, body = text.partition("\n")
+    first = first.strip()
     titled = (
-        _HAN.search(first)
+        body.strip()  # a title heads a body
+        and _HAN.search(first)
         and len(first) <= TITLE_LINE_CHARS
         and first[-1] not in "。！？；.!?;，,"
         and not _HEADING_START.match(first)  # 一、总体要求 is a heading, not the title
