@@ -36,7 +36,7 @@ from .index.dense import DenseIndex
 from .index.embedders import Embedder, create_embedder
 from .index.sparse import SparseIndex
 from .index.storage import FORMAT_VERSION, IndexStorage, Manifest, Store, file_sha256, text_key
-from .models import Answer, Clause, DocumentInfo, SearchResult, Span, Turn
+from .models import Answer, Chunk, Clause, Document, DocumentInfo, SearchResult, Span, Turn
 from .retrieval import HybridRetriever
 from .segmentation import Segmenter
 
@@ -178,12 +178,7 @@ class QAEngine:
         report("structure", len(clauses), len(clauses))
 
         segmenter = Segmenter()
-        chunk_tokens = [segmenter.index_terms(ch.context) for ch in chunks]
-        clause_tokens = [segmenter.index_terms(clause_context(c, titles[c.doc_id]) + "\n" + c.text) for c in clauses]
-        doc_texts: dict[str, list[str]] = {d.doc_id: [d.title] for d in loaded.documents}
-        for c in clauses:
-            doc_texts[c.doc_id].append(c.text)
-        doc_tokens = [segmenter.index_terms("\n".join(doc_texts[d.doc_id])) for d in loaded.documents]
+        chunk_tokens, clause_tokens, doc_tokens = _index_terms(segmenter, loaded.documents, clauses, chunks, titles)
         report("segment", len(chunks), len(chunks))
         chunk_index = SparseIndex.build(chunk_tokens)
         clause_index = SparseIndex.build(clause_tokens)
@@ -362,6 +357,34 @@ def highlight_spans(text: str, terms: Sequence[str]) -> tuple[Span, ...]:
         else:
             merged.append(span)
     return tuple(merged)
+
+
+def _index_terms(
+    segmenter: Segmenter,
+    documents: Sequence[Document],
+    clauses: Sequence[Clause],
+    chunks: Sequence[Chunk],
+    titles: dict[str, str],
+) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    """BM25 terms of every chunk, clause and document, one document at a time so that the
+    segmenter's sentence cache serves a sentence's three uses (chunk, clause, document)."""
+    by_doc: dict[str, tuple[list[int], list[int]]] = {d.doc_id: ([], []) for d in documents}
+    for i, c in enumerate(clauses):
+        by_doc[c.doc_id][0].append(i)
+    for i, ch in enumerate(chunks):
+        by_doc[ch.doc_id][1].append(i)
+    chunk_terms: list[list[str]] = [[] for _ in chunks]
+    clause_terms: list[list[str]] = [[] for _ in clauses]
+    doc_terms: list[list[str]] = []
+    for d in documents:
+        clause_ids, chunk_ids = by_doc[d.doc_id]
+        for i in clause_ids:
+            c = clauses[i]
+            clause_terms[i] = segmenter.index_terms(clause_context(c, titles[c.doc_id]) + "\n" + c.text)
+        for i in chunk_ids:
+            chunk_terms[i] = segmenter.index_terms(chunks[i].context)
+        doc_terms.append(segmenter.index_terms("\n".join([d.title, *(clauses[i].text for i in clause_ids)])))
+    return chunk_terms, clause_terms, doc_terms
 
 
 def _previous_vectors(storage: IndexStorage, embedder: Embedder) -> dict[str, np.ndarray]:
