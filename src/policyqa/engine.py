@@ -150,6 +150,7 @@ class QAEngine:
             Segmenter(),
             {d.doc_id: d.title for d in store.documents},
             SparseIndex.load(folder / "bm25_docs"),
+            settings.dense_weight,
         )
         return cls(settings, manifest, store, retriever, embedder)
 
@@ -228,7 +229,9 @@ class QAEngine:
             report("save", 1, 1)
         logger.info("built index: %d documents, %d clauses, %d chunks (%d embedded) in %.1fs",
                     len(loaded.documents), len(clauses), len(chunks), len(todo), manifest.build_seconds)
-        retriever = HybridRetriever(store, chunk_index, clause_index, dense, embedder, segmenter, titles, doc_index)
+        retriever = HybridRetriever(
+            store, chunk_index, clause_index, dense, embedder, segmenter, titles, doc_index, settings.dense_weight
+        )
         return cls(settings, manifest, store, retriever, embedder)
 
     # -- questions ------------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 Scoring, per clause ``c`` of the candidate set:
 
-    score(c) = W_CLAUSE * bm25_clause(c)/max + W_CHUNK * max_chunk bm25(c)/max + W_DENSE * dense(c)
+    score(c) = W_CLAUSE * bm25_clause(c)/max + W_CHUNK * max_chunk bm25(c)/max + W_DOC * bm25_doc(c)/max
+               + w_dense * dense(c)
 
 where ``dense(c)`` is the best cosine of the clause's chunks, min–max scaled over the dense
-candidates.  BM25 query tokens are the question's own words (weight 1) plus the synonym
-expansion (weight ``EXPANSION_WEIGHT``) plus, for elliptical follow-ups, the previous question
+candidates, and ``w_dense`` is ``Settings.dense_weight``.  BM25 query tokens are the
+question's own words (weight 1) plus the synonym expansion (weight ``EXPANSION_WEIGHT``) plus, for elliptical follow-ups, the previous question
 (weight ``HISTORY_WEIGHT``).  Weights were chosen by measurement on the development set
 (``policyqa eval``; see README).
 
@@ -34,7 +35,7 @@ from .segmentation import Segmenter
 
 W_CLAUSE = 0.30
 W_CHUNK = 0.30
-W_DENSE = 0.25
+W_DENSE = 0.25  # default dense weight (``Settings.dense_weight``)
 W_COVERAGE = 0.15
 W_DOC = 0.6  # document-level BM25 prior (whole document as one field); inert with one document
 # passages: a chunk of a top clause scores its clause's fused score plus its own evidence
@@ -88,6 +89,7 @@ class HybridRetriever:
         segmenter: Segmenter,
         doc_titles: dict[str, str],
         doc_index: SparseIndex | None = None,
+        dense_weight: float | None = None,
     ) -> None:
         self.store = store
         self.chunks = chunk_index
@@ -97,6 +99,7 @@ class HybridRetriever:
         self.segmenter = segmenter
         self.doc_titles = doc_titles
         self.docs = doc_index
+        self.dense_weight = W_DENSE if dense_weight is None else dense_weight
         doc_pos = {d.doc_id: i for i, d in enumerate(store.documents)}
         self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
         self._clause_pos = {(c.doc_id, c.number): i for i, c in enumerate(store.clauses)}
@@ -175,12 +178,9 @@ class HybridRetriever:
                     pos = self._chunk_clause[cid]
                     dense_cl[pos] = max(dense_cl[pos], (sim - lo) / span)
 
-        fused = (
-            W_CLAUSE * _scaled(s_clause, allowed)
-            + W_CHUNK * _scaled(s_chunk, allowed)
-            + (W_DENSE * dense_cl if chunk_dense else 0.0)
-            + W_DOC * _scaled(s_doc, allowed)
-        )
+        fused = W_CLAUSE * _scaled(s_clause, allowed) + W_CHUNK * _scaled(s_chunk, allowed) + W_DOC * _scaled(s_doc, allowed)
+        if chunk_dense:
+            fused = fused + self.dense_weight * dense_cl
         fused = np.where(allowed, fused, -1.0)
         # coordination: reward clauses that cover more of the question's (IDF-weighted) words
         head = np.argsort(-fused, kind="stable")[: max(k, RERANK_DEPTH)]

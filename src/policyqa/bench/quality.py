@@ -12,9 +12,9 @@ Metrics (documents with identical text count as the same document):
 * ``doc_hit@1`` / ``doc_hit@5`` / ``mrr`` (MRR@10): rank of the first gold document among the
   distinct documents of the ranked list (engine: its clause hits; baselines: their chunks).
 * ncp only — ``span_top1`` / ``span_top3``: the verbatim answer span (whitespace ignored) is
-  inside the top-1 / any of the top-3 retrieved passages.  A passage is the engine's
-  ``Hit.best_chunk`` (≤160 characters of one clause) and the baselines' ranked chunks (the
-  engine's chunks for bm25/dense, LangChain's 250-character splits).  ``span_answer``: the span
+  inside the top-1 / any of the top-3 retrieved passages.  A passage is one of the engine's
+  ranked ``Retrieval.passages`` (chunks of ≤300 characters of one clause) and the baselines'
+  ranked chunks (the engine's chunks for bm25/dense, LangChain's 250-character splits).  ``span_answer``: the span
   is inside the extractive answer (engine: its quotes joined; baselines: their top-1 chunk);
   ``span_ceiling``: the span fits inside at least one engine chunk of its gold document.
 """
@@ -47,8 +47,8 @@ logger = logging.getLogger(__name__)
 
 SYSTEMS = ("policyqa", "bm25", "dense", "langchain")
 DEPTH = 50  # chunks ranked per baseline query (enough for 5 distinct documents)
-ENGINE_K = 20
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")  # clause hits per engine query (the top 5 are what ``ask(top_k=5)`` returns)
+ENGINE_K = 20  # clause hits per engine query (the top 5 are what ``ask(top_k=5)`` returns)
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
 # -- embeddings cache -------------------------------------------------------------------
@@ -270,6 +270,8 @@ def run_dataset(
     build = engine_factory or (lambda s, e: QAEngine.build(s, embedder=e))
     with variant_patches(variant or {}):
         engine = build(settings, embedder)
+    if variant and "dense_weight" in variant:
+        engine.retriever.dense_weight = variant["dense_weight"]
     build_s = time.perf_counter() - t0
     log(f"{ds.name}: indexed {len(ds.docs)} documents -> {engine.manifest.clauses} clauses, "
         f"{engine.manifest.chunks} chunks in {build_s:.1f}s")
@@ -362,7 +364,7 @@ def span_ceiling(ds: Dataset, engine, ids: dict[str, str]) -> float:
 
 
 def parse_variant(spec: str) -> dict[str, float]:
-    """``"chunk=300,docprior=0.3,W_DENSE=0.4,k1=1.5,b=0.9"`` → {name: value}."""
+    """``"chunk=300,docprior=0.3,dense_weight=0.4,k1=1.5,b=0.9"`` → {name: value}."""
     out: dict[str, float] = {}
     for item in filter(None, (x.strip() for x in (spec or "").split(","))):
         key, _, value = item.partition("=")
@@ -375,7 +377,8 @@ def variant_patches(variant: dict[str, float]) -> Iterator[None]:
     """Temporarily change what the engine builds and scores with (module-level names only):
     ``chunk`` (chunk size in characters), ``k1``/``b`` (BM25), ``bigram`` (index and query
     character bigrams besides jieba words), any upper-case constant of
-    :mod:`policyqa.retrieval` (fusion weights).  ``docprior`` is applied by :class:`DocPriorRunner`."""
+    :mod:`policyqa.retrieval` (fusion weights).  ``docprior`` is applied by :class:`DocPriorRunner`,
+    ``dense_weight`` (``Settings.dense_weight``) by :func:`run_dataset`."""
     import policyqa.engine as eng
     import policyqa.retrieval as retr
 
