@@ -168,3 +168,35 @@ def test_pdf_citations_carry_the_page_of_the_quote(tmp_path):
     answer = engine.ask("电梯维修资金怎么使用")
     assert not answer.refused and answer.citations[0].doc == "物业管理办法"
     assert answer.citations[0].page == 2
+
+
+def test_passages_are_chunks_of_the_top_clauses_best_first(engine):
+    r = engine.retriever.retrieve("装配式建筑占比", k=5)
+    top = {(h.clause.doc_id, h.clause.number) for h in r.hits[:5]}
+    assert r.passages and len(r.passages) <= 5
+    assert all((p.doc_id, p.clause_number) in top for p in r.passages)
+    assert (r.passages[0].doc_id, r.passages[0].clause_number) == (r.hits[0].clause.doc_id, r.hits[0].clause.number)
+
+
+def test_which_measures_questions_quote_on_into_the_next_sentence(tmp_path):
+    from policyqa.engine import QAEngine
+
+    from pqtest import make_settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "租赁住房支持办法.txt").write_text(
+        "一、支持措施\n"
+        "1.支持租赁住房。对新建租赁住房项目给予资金补助。补助标准为每平方米xx元。"
+        + "申请补助的项目应当符合城市总体规划，" * 8 + "具体办法另行制定。\n"
+        "2.加强物业管理。推进物业服务企业信用评价。\n",
+        encoding="utf-8",
+    )
+    engine = QAEngine.load(make_settings(tmp_path))
+    answer = engine.ask("新建租赁住房项目有哪些资金补助措施？")
+    assert not answer.refused
+    quote = answer.citations[0].quote
+    # the quote runs on into the next sentence, not into one that would pass 160 characters
+    assert quote == "对新建租赁住房项目给予资金补助。补助标准为每平方米xx元。"
+    clause = engine.clause(answer.citations[0].doc_id, answer.citations[0].clause)
+    assert clause.text[answer.citations[0].start : answer.citations[0].end] == quote

@@ -24,6 +24,7 @@ SECOND_QUOTE_RATIO = 0.8
 # a quote answering "which measures / how" runs on into the clause's next sentences up to this
 # many characters (measured on ncp: answer span in the quote 0.50 → 0.57; dev set unchanged)
 CONTINUE_CHARS = 160
+_ENDS_SENTENCE = re.compile(r"[。！？；!?;][”’」』）)]*$")
 LIST_QUESTION_RE = re.compile(r"哪些|什么|如何|怎么|怎样|措施|举措|要求|条件|政策|规定|内容|办法|流程|程序")
 
 PLACEHOLDER_NOTE = "引文中的“xx”“x—x”等为原文中未公开的具体数字，请以官方正式发布的文件为准。"
@@ -139,11 +140,14 @@ class Answerer:
     @staticmethod
     def _continued(c: _Candidate, picks: list[_Candidate], limit: int) -> _Candidate:
         """The quote followed by the clause's next sentence(s) while it stays under ``limit``
-        characters: answers that list measures or steps run on past one sentence."""
-        units = quotable_sentences(c.hit.clause)
+        characters: answers that list measures or steps run on past one sentence.  It stops at
+        the end of a sentence, never inside one, unless the quote itself is part of a long
+        sentence (then the rest of that sentence may follow, part by part)."""
         text = c.hit.clause.text
         start, end = c.sentence.start, c.sentence.end
-        for u in units:
+        inside = not _ENDS_SENTENCE.search(c.sentence.text)  # the quote is part of a long sentence
+        reach = end
+        for u in quotable_sentences(c.hit.clause):
             if u.start < end:
                 continue
             if u.start != end or u.end - start > limit or any(
@@ -152,6 +156,11 @@ class Answerer:
             ):
                 break
             end = u.end
+            ends = bool(_ENDS_SENTENCE.search(u.text))
+            if inside or ends:
+                reach = end
+            inside = inside and not ends
+        end = reach
         if end == c.sentence.end:
             return c
         return _Candidate(c.hit, Sentence(text[start:end], start, end), c.score)

@@ -322,8 +322,34 @@ def run_dataset(
         result["systems"][name] = m
     if any(q.answer for q in ds.questions):
         result["span_ceiling"] = round(span_ceiling(ds, engine, ids), 4)
-    result["misses_sample"] = misses[:50]
+        result["miss_analysis"] = miss_analysis(ds, misses)
+    result["misses_sample"] = [{k: v for k, v in m.items() if k != "answer"} for m in misses[:50]]
     return result
+
+
+NEAR_DUPLICATE = 0.8  # Jaccard similarity of character 8-gram sets
+
+
+def _grams(text: str, n: int = 8) -> set[str]:
+    t = _squash(text)
+    return {t[i : i + n] for i in range(max(len(t) - n + 1, 1))}
+
+
+def miss_analysis(ds: Dataset, misses: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """What the engine's rank-1 misses retrieved instead: a near-identical copy of the gold
+    document (the same notice republished with another header: 8-gram Jaccard ≥ 0.8), or at
+    least a document that contains the gold answer verbatim."""
+    near = answer_bearing = 0
+    for m in misses:
+        if not m["got"]:
+            continue
+        top = ds.docs.get(m["got"][0], "")
+        if m.get("answer") and _squash(m["answer"]) in _squash(top):
+            answer_bearing += 1
+        g = _grams(top)
+        if any(len(g & (h := _grams(ds.docs.get(gold, "")))) / max(len(g | h), 1) >= NEAR_DUPLICATE for gold in m["gold"]):
+            near += 1
+    return {"misses": len(misses), "near_duplicate_of_gold": near, "answer_in_top_document": answer_bearing}
 
 
 def _ask_all(ds, runners, tallies, latencies, misses, canon, limit, log) -> None:
@@ -339,8 +365,9 @@ def _ask_all(ds, runners, tallies, latencies, misses, canon, limit, log) -> None
             latencies[name].append((time.perf_counter() - t1) * 1000)
             out = Ranked([*_distinct([canon(d) for d in out.docs])], out.passages, out.answer, out.refused)
             rank = tallies[name].add(out, gold, q.answer)
-            if name == "policyqa" and rank != 1 and len(misses) < 200:
-                misses.append({"q": q.question, "gold": sorted(q.gold), "got": out.docs[:3], "rank": rank})
+            if name == "policyqa" and rank != 1:
+                misses.append({"q": q.question, "gold": sorted(gold), "got": out.docs[:3], "rank": rank,
+                               "answer": q.answer})
         if (qi + 1) % 200 == 0:
             log(f"{ds.name}: {qi + 1}/{len(ds.questions)} questions")
 

@@ -48,6 +48,14 @@ def quality_markdown(payload: dict[str, Any]) -> str:
         if "span_ceiling" in res:
             lines.append("")
             lines.append(f"Answer spans that fit inside one engine chunk of the gold document: {res['span_ceiling']:.3f}.")
+        ma = res.get("miss_analysis")
+        if ma and ma.get("misses"):
+            lines.append("")
+            lines.append(
+                f"Of the engine's {ma['misses']} rank-1 misses, {ma['near_duplicate_of_gold']} ranked first a "
+                f"near-identical copy of the gold document (the same text republished, character 8-gram "
+                f"Jaccard ≥ 0.8) and {ma['answer_in_top_document']} a document that contains the gold answer verbatim."
+            )
     return "\n".join(lines)
 
 
