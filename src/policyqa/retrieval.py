@@ -39,8 +39,8 @@ W_DENSE = 0.25  # default dense weight (``Settings.dense_weight``)
 W_COVERAGE = 0.15
 W_DOC = 0.6  # document-level BM25 prior (whole document as one field); inert with one document
 # passages: a chunk of a top clause scores its clause's fused score plus its own evidence
+# (a chunk's BM25 scaled to the best chunk's, plus its cosine at the fusion's dense weight)
 W_PASSAGE_SPARSE = 1.0
-W_PASSAGE_DENSE = 0.5
 PASSAGE_CLAUSES = 5  # passages are drawn from this many top clauses
 BIGRAM_WEIGHT = 0.5
 EXPANSION_WEIGHT = 0.7
@@ -212,9 +212,10 @@ class HybridRetriever:
         """A chunk's own evidence: its BM25 score (scaled to the best chunk) plus its cosine."""
         top = float(s_chunk_all.max()) if len(s_chunk_all) else 0.0
         scale = 1.0 / top if top > 0 else 0.0
+        dense_weight = self.dense_weight
 
         def evidence(chunk_id: int) -> float:
-            return W_PASSAGE_SPARSE * float(s_chunk_all[chunk_id]) * scale + W_PASSAGE_DENSE * chunk_dense.get(chunk_id, 0.0)
+            return W_PASSAGE_SPARSE * float(s_chunk_all[chunk_id]) * scale + dense_weight * chunk_dense.get(chunk_id, 0.0)
 
         return evidence
 
