@@ -111,6 +111,13 @@ class HybridRetriever:
         )
         for chunk_id, pos in enumerate(self._chunk_clause.tolist()):
             self.clause_chunks[pos].append(chunk_id)
+        # chunks are stored clause by clause, so a clause's best chunk score is a segment maximum
+        # (np.maximum.reduceat; np.maximum.at is ~50x slower at 100k chunks)
+        self._with_chunks = np.array([bool(ids) for ids in self.clause_chunks], dtype=bool)
+        starts = [ids[0] for ids in self.clause_chunks if ids]
+        contiguous = all(ids == list(range(ids[0], ids[0] + len(ids))) for ids in self.clause_chunks if ids)
+        ordered = all(a < b for a, b in zip(starts, starts[1:]))
+        self._chunk_starts = np.array(starts, dtype=np.int64) if contiguous and ordered else None
 
     # -- query understanding ------------------------------------------------------
 
@@ -161,7 +168,10 @@ class HybridRetriever:
         if self.docs is not None and q_tokens and len(self.store.documents) > 1:
             s_doc = self.docs.scores(q_tokens, terms)[self._clause_doc]
         s_chunk = np.zeros(n_cl, dtype=np.float32)
-        np.maximum.at(s_chunk, self._chunk_clause, s_chunk_all)
+        if self._chunk_starts is not None and len(self._chunk_starts):
+            s_chunk[self._with_chunks] = np.maximum.reduceat(s_chunk_all, self._chunk_starts)
+        else:
+            np.maximum.at(s_chunk, self._chunk_clause, s_chunk_all)
 
         dense_cl = np.zeros(n_cl, dtype=np.float32)
         chunk_dense: dict[int, float] = {}
@@ -183,11 +193,11 @@ class HybridRetriever:
             fused = fused + self.dense_weight * dense_cl
         fused = np.where(allowed, fused, -1.0)
         # coordination: reward clauses that cover more of the question's (IDF-weighted) words
-        head = np.argsort(-fused, kind="stable")[: max(k, RERANK_DEPTH)]
+        head = _top(fused, max(k, RERANK_DEPTH))
         for pos in head:
             if fused[pos] > 0:
                 fused[pos] += W_COVERAGE * self.coverage(a, clauses[pos])
-        order = np.argsort(-fused, kind="stable")[: max(k, 1)]
+        order = _top(fused, max(k, 1))
         chunk_evidence = self._chunk_evidence(s_chunk_all, chunk_dense)
         hits = []
         for pos in order:
@@ -291,6 +301,15 @@ class HybridRetriever:
 
     def chunks_of(self, clause: Clause) -> list[Chunk]:
         return [self.store.chunks[i] for i in self.clause_chunks[self._clause_pos[(clause.doc_id, clause.number)]]]
+
+
+def _top(scores: np.ndarray, m: int) -> np.ndarray:
+    """Positions of the ``m`` highest scores, best first (ties: lower position first) — a
+    partial sort: a full argsort of 100k clauses costs ~6 ms per call."""
+    if m >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, m - 1)[:m]
+    return part[np.lexsort((part, -scores[part]))]
 
 
 def _scaled(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
