@@ -7,8 +7,8 @@ Scoring, per clause ``c`` of the candidate set:
 
 where ``dense(c)`` is the best cosine of the clause's chunks, min–max scaled over the dense
 candidates, and ``w_dense`` is ``Settings.dense_weight``.  BM25 query tokens are the
-question's own words (weight 1) plus the synonym expansion (weight ``EXPANSION_WEIGHT``) plus, for elliptical follow-ups, the previous question
-(weight ``HISTORY_WEIGHT``).  Weights were chosen by measurement on the development set
+question's own words (weight 1) plus the synonym expansion (weight ``EXPANSION_WEIGHT``) plus,
+for elliptical follow-ups, the previous question (weight ``HISTORY_WEIGHT``).  Weights were chosen by measurement on the development set
 (``policyqa eval``; see README).
 
 ``QueryAnalysis.coverage`` — the IDF-weighted share of the question's content words found in
