@@ -200,3 +200,10 @@ def test_which_measures_questions_quote_on_into_the_next_sentence(tmp_path):
     assert quote == "对新建租赁住房项目给予资金补助。补助标准为每平方米xx元。"
     clause = engine.clause(answer.citations[0].doc_id, answer.citations[0].clause)
     assert clause.text[answer.citations[0].start : answer.citations[0].end] == quote
+
+
+def test_latin_words_match_whatever_their_case(engine):
+    # query tokens are lower-cased (BIM技术 → bim技术); the clause says "推广BIM技术"
+    answer = engine.ask("BIM技术推广应用")
+    assert answer.citations[0].clause == 17
+    assert "BIM技术" in answer.citations[0].quote

@@ -108,14 +108,15 @@ class Answerer:
                 continue
             dense_by_span = self._dense_spans(hit, r)
             # words naming the document or clause (titles, section) locate the clause, not the sentence
-            heading = hit.doc_title + hit.clause.title + hit.clause.section
+            heading = (hit.doc_title + hit.clause.title + hit.clause.section).lower()  # tokens are lower-case
             local = {t: (w * 0.3 if t in heading else w) for t, w in idf.items()}
             norm = sum(local.values()) or 1.0
             title = _squash(hit.doc_title)
             for sent in quotable_sentences(hit.clause):
                 if _echoes_title(_squash(sent.text), title):
                     continue  # the document's title repeated in its text says nothing new
-                lex = sum(w for t, w in local.items() if t in sent.text) / norm
+                lowered = sent.text.lower()
+                lex = sum(w for t, w in local.items() if t in lowered) / norm
                 dense = max((s for (st, en), s in dense_by_span if st <= sent.start < en), default=0.0)
                 cands.append(_Candidate(hit, sent, (0.75 * lex + 0.25 * dense) * (0.5 + 0.5 * factor)))
         if not cands:

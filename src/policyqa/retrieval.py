@@ -274,7 +274,7 @@ class HybridRetriever:
         """
         if not a.tokens and not a.history_tokens:
             return 0.0
-        text = clause.text + clause.section
+        text = (clause.text + clause.section).lower()  # query tokens are lower-cased (BIM技术 → bim技术)
         # a word the corpus never uses (护照, 天气) weighs 1.5x its rarest word
         unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + (self.clauses.size - 0.5) / 1.5)
         # an everyday word counts as found when one of its policy terms is (暖气 → 供热)

@@ -158,7 +158,9 @@ def test_staff_search_with_section_filter_highlights_terms(page, live_server):
     page.set_viewport_size({"width": 1200, "height": 900})
     page.goto(live_server + "/staff")
     section = page.get_by_label("部分")
-    page.wait_for_function("document.querySelectorAll('#section option').length > 1")
+    # locator waits, not wait_for_function: a string predicate is eval'd in the page, which the
+    # pages' CSP (script-src 'self') forbids whenever the first check is not already true
+    page.locator("#section option").nth(1).wait_for(state="attached")
     section.select_option("四、实施乡村建设行动")
     page.get_by_label("关键词").fill("装配式建筑")
     page.get_by_role("button", name="检索").click()
@@ -176,7 +178,7 @@ def test_staff_search_with_section_filter_highlights_terms(page, live_server):
     href = results.first.locator("a.permalink").get_attribute("href")
     page.goto(live_server + href)
     page.locator("#clause-dialog[open] #clause-body").wait_for()
-    page.wait_for_function("document.querySelector('#clause-title').textContent.includes('第')")
+    page.locator("#clause-title", has_text="第").wait_for()
     shot(page, "staff-permalink")
 
 
