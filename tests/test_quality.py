@@ -11,6 +11,8 @@ from policyqa.evaluation import evaluate
 
 from pqtest import DEV, DIALOGUES, make_settings
 
+EVERYDAY = DEV.parent / "everyday_questions.jsonl"
+
 pytestmark = [pytest.mark.slow]
 
 
@@ -31,6 +33,13 @@ def test_dev_set_meets_targets(real_engine):
     assert r["hit_at_3"] >= 0.99
     assert r["key_in_answer"] >= 0.90
     assert r["oos_refusal"] >= 0.90 and r["false_refusal"] <= 0.03
+
+
+def test_everyday_phrasings_are_answered_not_refused(real_engine):
+    # a second team-written set of everyday questions (the synonym table grew from its misses)
+    r = evaluate(real_engine, EVERYDAY)
+    assert r["hit_at_1"] >= 0.85 and r["hit_at_3"] >= 0.95
+    assert r["key_in_answer"] >= 0.85 and r["false_refusal"] <= 0.05
 
 
 def test_follow_up_dialogues(real_engine):
