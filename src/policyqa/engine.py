@@ -9,6 +9,7 @@ An engine is immutable once loaded and safe to share between threads.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import time
@@ -362,6 +363,9 @@ def highlight_spans(text: str, terms: Sequence[str]) -> tuple[Span, ...]:
     return tuple(merged)
 
 
+TERM_CACHE_SENTENCES = 1 << 15  # sentences memoised during a build (a document's worth, with room)
+
+
 def _index_terms(
     segmenter: Segmenter,
     documents: Sequence[Document],
@@ -369,8 +373,10 @@ def _index_terms(
     chunks: Sequence[Chunk],
     titles: dict[str, str],
 ) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
-    """BM25 terms of every chunk, clause and document, one document at a time so that the
-    segmenter's sentence cache serves a sentence's three uses (chunk, clause, document)."""
+    """BM25 terms of every chunk, clause and document, one document at a time so that a sentence
+    cache serves a sentence's three uses (chunk, clause, document); the cache lives for this
+    build only, not in the segmenter that goes on serving queries."""
+    terms = functools.lru_cache(maxsize=TERM_CACHE_SENTENCES)(segmenter.sentence_terms)
     by_doc: dict[str, tuple[list[int], list[int]]] = {d.doc_id: ([], []) for d in documents}
     for i, c in enumerate(clauses):
         by_doc[c.doc_id][0].append(i)
@@ -383,10 +389,10 @@ def _index_terms(
         clause_ids, chunk_ids = by_doc[d.doc_id]
         for i in clause_ids:
             c = clauses[i]
-            clause_terms[i] = segmenter.index_terms(clause_context(c, titles[c.doc_id]) + "\n" + c.text)
+            clause_terms[i] = segmenter.index_terms(clause_context(c, titles[c.doc_id]) + "\n" + c.text, terms)
         for i in chunk_ids:
-            chunk_terms[i] = segmenter.index_terms(chunks[i].context)
-        doc_terms.append(segmenter.index_terms("\n".join([d.title, *(clauses[i].text for i in clause_ids)])))
+            chunk_terms[i] = segmenter.index_terms(chunks[i].context, terms)
+        doc_terms.append(segmenter.index_terms("\n".join([d.title, *(clauses[i].text for i in clause_ids)]), terms))
     return chunk_terms, clause_terms, doc_terms
 
 

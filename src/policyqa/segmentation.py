@@ -13,11 +13,10 @@ Latin/digit runs lower-cased.  Stopwords and punctuation are removed.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -29,10 +28,8 @@ _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _jieba_lock = threading.Lock()
 # jieba segments each run of Chinese/Latin characters on its own, so cutting a text sentence by
-# sentence gives the same tokens as cutting it whole; sentences repeat across a build (a clause,
-# its chunks, its document), so their terms are cached
+# sentence gives the same tokens as cutting it whole (the index build memoises sentences)
 _AFTER_SENTENCE = re.compile(r"(?<=[。！？；!?;\n])")
-TERM_CACHE_SENTENCES = 1 << 15
 
 
 def _data_lines(name: str, extra: Path | None = None) -> list[str]:
@@ -68,7 +65,6 @@ class Segmenter:
 
         jieba.setLogLevel(logging.WARNING)
         self._tok = jieba.Tokenizer()
-        self._sentence_terms = functools.lru_cache(maxsize=TERM_CACHE_SENTENCES)(self._terms)
         with _jieba_lock:
             self._tok.initialize()
         self.terms: list[str] = []
@@ -117,15 +113,18 @@ class Segmenter:
         and in a document still matches (robust to segmentation mismatch)."""
         return [a + b for run in _CJK_RUN.findall(text) for a, b in zip(run, run[1:])]
 
-    def index_terms(self, text: str) -> list[str]:
-        """What the BM25 indexes hold for a passage: words plus character bigrams (prefixed ``#``)."""
+    def index_terms(self, text: str, sentence_terms: Callable[[str], tuple[str, ...]] | None = None) -> list[str]:
+        """What the BM25 indexes hold for a passage: words plus character bigrams (prefixed ``#``),
+        computed sentence by sentence with ``sentence_terms`` (default :meth:`sentence_terms`; the
+        index build passes a memoised one)."""
+        terms = sentence_terms or self.sentence_terms
         out: list[str] = []
         for sentence in _AFTER_SENTENCE.split(text):
             if sentence:
-                out.extend(self._sentence_terms(sentence))
+                out.extend(terms(sentence))
         return out
 
-    def _terms(self, sentence: str) -> tuple[str, ...]:
+    def sentence_terms(self, sentence: str) -> tuple[str, ...]:
         return (*self.cut(sentence), *("#" + g for g in self.bigrams(sentence)))
 
     def words(self, text: str) -> list[str]:
