@@ -89,7 +89,7 @@ class HybridRetriever:
         segmenter: Segmenter,
         doc_titles: dict[str, str],
         doc_index: SparseIndex | None = None,
-        dense_weight: float | None = None,
+        dense_weight: float = W_DENSE,
     ) -> None:
         self.store = store
         self.chunks = chunk_index
@@ -99,7 +99,7 @@ class HybridRetriever:
         self.segmenter = segmenter
         self.doc_titles = doc_titles
         self.docs = doc_index
-        self.dense_weight = W_DENSE if dense_weight is None else dense_weight
+        self.dense_weight = dense_weight
         doc_pos = {d.doc_id: i for i, d in enumerate(store.documents)}
         self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
         self._clause_pos = {(c.doc_id, c.number): i for i, c in enumerate(store.clauses)}
@@ -232,13 +232,9 @@ class HybridRetriever:
     def _passages(self, hits: list[Hit], evidence: Callable[[int], float], n: int = 5) -> tuple[Chunk, ...]:
         """Passage ranking: every chunk of the top clauses, by clause score plus its own evidence, so
         two passages of one strong clause can both come before a weaker clause's best passage."""
-        scored = [
-            (h.score + evidence(cid), cid)
-            for h in hits[:PASSAGE_CLAUSES]
-            for cid in self.clause_chunks[self._clause_pos[(h.clause.doc_id, h.clause.number)]]
-        ]
-        scored.sort(key=lambda x: (-x[0], x[1]))
-        return tuple(self.store.chunks[cid] for _, cid in scored[:n])
+        scored = [(h.score + evidence(ch.chunk_id), ch) for h in hits[:PASSAGE_CLAUSES] for ch in self.chunks_of(h.clause)]
+        scored.sort(key=lambda x: (-x[0], x[1].chunk_id))
+        return tuple(ch for _, ch in scored[:n])
 
     def query_terms(self, a: QueryAnalysis) -> dict[str, float]:
         """BM25 query: the weighted words plus the character bigrams of the question and its expansion."""
