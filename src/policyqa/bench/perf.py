@@ -80,30 +80,13 @@ def instrumented_build() -> Iterator[dict[str, float]]:
     base_seg, base_sparse, base_dense = eng.Segmenter, eng.SparseIndex, eng.DenseIndex
 
     class TimedSegmenter(base_seg):
-        def cut(self, text):
-            t0 = time.perf_counter()
-            try:
-                return super().cut(text)
-            finally:
-                times["segment_s"] += time.perf_counter() - t0
+        cut = timed(base_seg.cut, "segment_s")
 
     class TimedSparse(base_sparse):
-        @classmethod
-        def build(cls, *a, **kw):
-            t0 = time.perf_counter()
-            try:
-                return base_sparse.build(*a, **kw)
-            finally:
-                times["bm25_s"] += time.perf_counter() - t0
+        build = staticmethod(timed(base_sparse.build, "bm25_s"))
 
     class TimedDense(base_dense):
-        @classmethod
-        def build(cls, *a, **kw):
-            t0 = time.perf_counter()
-            try:
-                return base_dense.build(*a, **kw)
-            finally:
-                times["faiss_s"] += time.perf_counter() - t0
+        build = staticmethod(timed(base_dense.build, "faiss_s"))
 
     saved = {"parse_clauses": eng.parse_clauses, "chunk_clauses": eng.chunk_clauses, "Segmenter": base_seg,
              "SparseIndex": base_sparse, "DenseIndex": base_dense}

@@ -150,8 +150,11 @@ class EngineRunner:
     def run(self, question: str) -> Ranked:
         e = self.engine
         q = e.check_question(question)
-        r = e.retriever.retrieve(q, k=ENGINE_K)
-        ans = e.answerer.answer(q, r)
+        return self.ranked(q, e.retriever.retrieve(q, k=ENGINE_K))
+
+    def ranked(self, question: str, r) -> Ranked:
+        """Answer from ``r`` and report its documents, passages and quotes."""
+        ans = self.engine.answerer.answer(question, r)
         passages = [ch.text for ch in r.passages] or [h.clause.text for h in r.hits]
         quotes = "".join(c.quote for c in ans.citations)
         return Ranked(_distinct([h.clause.doc_id for h in r.hits]), passages, "" if ans.refused else quotes, ans.refused)
@@ -476,10 +479,7 @@ class DocPriorRunner(EngineRunner):
             hits = [dataclasses.replace(h, score=h.score + self.weight * float(s[self.pos[h.clause.doc_id]]) / top)
                     for h in hits[:ENGINE_K]]
             r = dataclasses.replace(r, hits=tuple(hits), coverage=e.retriever.coverage(a, hits[0].clause))
-        ans = e.answerer.answer(q, r)
-        passages = [ch.text for ch in r.passages] or [h.clause.text for h in r.hits]
-        quotes = "".join(c.quote for c in ans.citations)
-        return Ranked(_distinct([h.clause.doc_id for h in r.hits]), passages, "" if ans.refused else quotes, ans.refused)
+        return self.ranked(q, r)
 
 
 def make_embedder(name: str, cache_dir: Path | None) -> CachedEmbedder:
