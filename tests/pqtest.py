@@ -16,11 +16,16 @@ DEV = ROOT / "tests" / "data" / "dev_questions.jsonl"
 DIALOGUES = ROOT / "tests" / "data" / "dev_dialogues.jsonl"
 
 
-def make_settings(base: Path, **overrides) -> Settings:
-    """Settings on a private copy of the shipped corpus under ``base`` (hash embedder unless overridden)."""
+def make_settings(base: Path, *, kb: bool = False, **overrides) -> Settings:
+    """Settings on a private copy of the shipped corpus under ``base`` (hash embedder unless overridden):
+    the work plan alone, or with ``kb=True`` the whole knowledge base (work plan + regulations)."""
     corpus = base / "corpus"
     if not corpus.exists():
-        shutil.copytree(CORPUS, corpus)
+        if kb:
+            shutil.copytree(CORPUS, corpus)
+        else:
+            corpus.mkdir(parents=True)
+            shutil.copy(CORPUS / f"{WORK_PLAN}.txt", corpus)
     values = dict(
         corpus_dir=corpus,
         index_dir=base / "index",

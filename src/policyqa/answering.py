@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .models import Answer, Citation, Clause, Hit, RelatedClause, Sentence
+from .models import Answer, Citation, Clause, Document, Hit, RelatedClause, Sentence, Validity
 from .retrieval import HybridRetriever, QueryAnalysis, Retrieval
 
 PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])x{1,4}(?:[—\-–]x{1,4})?(?![A-Za-z])")
@@ -48,6 +48,8 @@ class Answerer:
         contact: str,
         max_quotes: int = 3,
         page_of: Callable[[str, int], int | None] | None = None,
+        documents: Mapping[str, Document] | None = None,
+        validity: Mapping[str, Validity] | None = None,
     ) -> None:
         self.retriever = retriever
         self.corpus_titles = corpus_titles
@@ -55,6 +57,8 @@ class Answerer:
         self.contact = contact
         self.max_quotes = max_quotes
         self.page_of = page_of or (lambda doc_id, offset: None)
+        self.documents = documents or {}
+        self.validity = validity or {}
 
     # -- confidence ---------------------------------------------------------------
 
@@ -70,7 +74,8 @@ class Answerer:
     def answer(self, question: str, r: Retrieval) -> Answer:
         conf = self.confidence(r)
         related = tuple(
-            RelatedClause(h.doc_title, h.clause.doc_id, h.clause.section, h.clause.number, h.clause.title, round(h.score, 4))
+            RelatedClause(h.doc_title, h.clause.doc_id, h.clause.section, h.clause.number, h.clause.title,
+                          round(h.score, 4), h.clause.label, h.clause.sub, self._status(h.clause.doc_id).status)
             for h in r.hits
         )
         resolved = r.analysis.query_text
@@ -92,10 +97,46 @@ class Answerer:
                 start=c.sentence.start,
                 end=c.sentence.end,
                 page=self.page_of(c.hit.clause.doc_id, c.hit.clause.start + c.sentence.start) or c.hit.clause.page,
+                sub=c.hit.clause.sub,
+                status=self._status(c.hit.clause.doc_id).status,
+                effective=self._doc_field(c.hit.clause.doc_id, "effective"),
+                version=self._doc_field(c.hit.clause.doc_id, "version"),
             )
             for c in picks
         )
-        return Answer(question, _render(citations), False, conf, citations, related, self._notes(citations), resolved)
+        notes = self._notes(citations) + self._version_notes(citations)
+        return Answer(question, _render(citations), False, conf, citations, related, notes, resolved)
+
+    def _status(self, doc_id: str) -> Validity:
+        return self.validity.get(doc_id) or Validity()
+
+    def _doc_field(self, doc_id: str, name: str) -> str:
+        doc = self.documents.get(doc_id)
+        return getattr(doc, name) if doc is not None else ""
+
+    def _version_notes(self, citations: tuple[Citation, ...]) -> tuple[str, ...]:
+        """For a cited text that replaced an older one: which version is quoted and since when; for
+        a cited text no longer in force (only when nothing in force answers): what replaced it."""
+        notes = []
+        for doc_id in dict.fromkeys(c.doc_id for c in citations):
+            v = self._status(doc_id)
+            doc = self.documents.get(doc_id)
+            if doc is None:
+                continue
+            if v.in_force:
+                older = [self.documents[d] for d in v.versions if d != doc_id and d in self.documents]
+                if older:
+                    olds = "、".join(f"{o.version or o.effective[:4] + '年'}文本" for o in older)
+                    notes.append(
+                        f"以上依据现行有效的《{doc.title}》（{doc.version or '现行文本'}，自{_cn_date(doc.effective)}起施行）；"
+                        f"此前的{olds}已被取代，不再适用。"
+                    )
+            else:
+                since = f"自{_cn_date(v.since)}起" if v.since else ""
+                by = f"由《{v.replaced_by_title}》" if v.replaced_by_title else ""
+                what = "被废止" if v.status == "repealed" else "被修订后的文本取代"
+                notes.append(f"注意：《{doc.title}》{('（' + doc.version + '）') if doc.version else ''}已{since}{by}{what}，以上引文仅供了解历史规定。")
+        return tuple(notes)
 
     def _select(self, r: Retrieval) -> list[_Candidate]:
         a = r.analysis
@@ -203,9 +244,9 @@ class Answerer:
         parts = ["抱歉，在已收录的政策文件中没有找到能直接回答这个问题的条款，为避免误导，这里不作推测。"]
         near = [h for h in r.hits[:2] if h.score > 0 and r.coverage > 0]
         if near:
-            names = "、".join(f"《{h.doc_title}》第{h.clause.number}条「{h.clause.title}」" for h in near)
+            names = "、".join(f"《{h.doc_title}》{_clause_ref(h.clause)}" for h in near)
             parts.append(f"可能相关的条款：{names}。")
-        parts.append("建议换个说法，或使用政策中的关键词（如“保障性租赁住房”“老旧小区改造”“住房公积金”）再问一次。")
+        parts.append("建议换个说法，写明具体事项（如租房押金、公积金提取、供热温度、物业服务）或政策名称再问一次。")
         parts.append(self.contact)
         return "".join(parts)
 
@@ -214,9 +255,9 @@ def quotable_sentences(clause: Clause) -> list[Sentence]:
     """Sentences worth quoting: the heading sentence (``5.完善住房保障体系。``) is skipped and
     very long sentences are cut at commas into fragments (still verbatim, with exact offsets)."""
     out: list[Sentence] = []
-    heading = (clause.label + clause.title).strip()
+    heading = "" if clause.is_article else (clause.label + clause.title).strip()
     for s in clause.sentences:
-        if heading and s.text.rstrip("。；;") == heading:
+        if heading and s.text.rstrip("。；;") in (heading, clause.title):
             continue
         if len(s.text) <= LONG_SENTENCE:
             out.append(s)
@@ -257,13 +298,32 @@ def _overlaps(a: _Candidate, b: _Candidate) -> bool:
 
 
 def _render(citations: tuple[Citation, ...]) -> str:
-    """「quote」[n] lines under a one-line lead naming the clause(s)."""
+    """Each quote attributed to its own document and article: 根据《住房租赁条例》第十条：「…」[1]；
+    《物业管理条例》第五条：「…」[2] — a quote from the same clause as the one before it follows on."""
     if not citations:
         return ""
-    first = citations[0]
-    lead = f"根据{first.reference()}："
-    body = "".join(f"「{c.quote}」[{i}]" for i, c in enumerate(citations, 1))
-    return lead + body
+    out = []
+    prev = None
+    for i, c in enumerate(citations, 1):
+        key = (c.doc_id, c.clause, c.sub)
+        if key != prev:
+            out.append(("根据" if i == 1 else "；") + f"{c.reference()}：")
+        out.append(f"「{c.quote}」[{i}]")
+        prev = key
+    return "".join(out)
+
+
+def _clause_ref(clause: Clause) -> str:
+    return clause.citation_label + ("" if clause.is_article or not clause.number else f"「{clause.title}」")
+
+
+def _cn_date(iso: str) -> str:
+    """``2025-11-01`` → ``2025年11月1日``."""
+    try:
+        y, m, d = iso.split("-")
+        return f"{int(y)}年{int(m)}月{int(d)}日"
+    except ValueError:
+        return iso
 
 
 __all__ = ["Answerer", "quotable_sentences"]

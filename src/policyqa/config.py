@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_CONTACT = "如需进一步咨询，请拨打住房城乡建设厅服务热线 12345，或在工作日到政务服务大厅住建窗口咨询。"
+DEFAULT_CONTACT = "如需进一步咨询，请拨打 12345 政务服务便民热线，或向当地住房和城乡建设主管部门咨询。"
 
 
 class Settings(BaseSettings):
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     top_k: int = 5
     max_quotes: int = 3
     refusal_threshold: float = 0.28  # calibrated: docs/evaluation.md
+    # validity (现行有效 / 已被修订 / 已废止 / 尚未施行) is computed as of this date; empty = today
+    as_of: dt.date | None = None
     contact: str = DEFAULT_CONTACT
     max_question_chars: int = 500
 

@@ -24,6 +24,7 @@ from .answering import Answerer
 from .config import Settings
 from .documents.chunking import chunk_clauses, clause_context
 from .documents.structure import parse_clauses
+from .documents.validity import compute_validity
 from .errors import (
     ClauseNotFoundError,
     ConfigError,
@@ -37,7 +38,7 @@ from .index.dense import DenseIndex
 from .index.embedders import Embedder, create_embedder
 from .index.sparse import SparseIndex
 from .index.storage import FORMAT_VERSION, IndexStorage, Manifest, Store, file_sha256, text_key
-from .models import Answer, Chunk, Clause, Document, DocumentInfo, SearchResult, Span, Turn
+from .models import STATUS_LABELS, Answer, Chunk, Clause, Document, DocumentInfo, SearchResult, Span, Turn
 from .retrieval import HybridRetriever
 from .segmentation import Segmenter
 
@@ -49,17 +50,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def corpus_files(corpus_dir: Path) -> dict[str, str]:
-    """Supported files in the corpus folder → sha256 of their bytes (what the manifest records)."""
-    from .documents.loaders import SUPPORTED_SUFFIXES
+    """Document files (and metadata sidecars) under the corpus folder, by relative path → sha256 of
+    their bytes (what the manifest records)."""
+    from .documents.loaders import corpus_paths
+    from .documents.metadata import SIDECAR
 
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         return {}
-    return {
-        p.name: file_sha256(p)
-        for p in sorted(corpus_dir.iterdir())
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES
-    }
+    files = {p.relative_to(corpus_dir).as_posix(): file_sha256(p) for p in corpus_paths(corpus_dir)}
+    for sidecar in sorted(corpus_dir.rglob(SIDECAR)):  # staff metadata changes rebuild too
+        files[sidecar.relative_to(corpus_dir).as_posix()] = file_sha256(sidecar)
+    return files
 
 
 class QAEngine:
@@ -78,8 +80,12 @@ class QAEngine:
         self.embedder = embedder
         self.segmenter = retriever.segmenter
         self._docs = {d.doc_id: d for d in store.documents}
-        self._clauses = {(c.doc_id, c.number): c for c in store.clauses}
+        self._clauses = {(c.doc_id, c.ref): c for c in store.clauses}
         titles = {d.title for d in store.documents}
+        self.validity = compute_validity(store.documents, settings.as_of)
+        in_force = frozenset(d for d, v in self.validity.items() if v.in_force)
+        # citizens' answers come from the texts in force (all texts if none is dated in force)
+        self.answer_docs: frozenset[str] | None = in_force if in_force and len(in_force) < len(self._docs) else None
         self.answerer = Answerer(
             retriever,
             titles,
@@ -87,6 +93,8 @@ class QAEngine:
             contact=settings.contact,
             max_quotes=settings.max_quotes,
             page_of=self._page_of,
+            documents=self._docs,
+            validity=self.validity,
         )
 
     def _page_of(self, doc_id: str, offset: int) -> int | None:
@@ -255,16 +263,35 @@ class QAEngine:
         """A grounded answer: verbatim quotes with citations, or a refusal (``refused=True``)."""
         q = self.check_question(question)
         k = max(1, min(top_k or self.settings.top_k, 20))
-        retrieval = self.retriever.retrieve(q, history, k=k)
+        retrieval = self.retriever.retrieve(q, history, k=k, docs=self.answer_docs)
         return self.answerer.answer(q, retrieval)
 
     def search(
-        self, query: str, *, doc: str | None = None, section: str | None = None, limit: int = 10
+        self,
+        query: str,
+        *,
+        doc: str | None = None,
+        section: str | None = None,
+        limit: int = 10,
+        level: str | None = None,
+        status: str | None = None,
     ) -> list[SearchResult]:
-        """Staff clause search with highlight spans for the matched terms."""
+        """Staff clause search with highlight spans for the matched terms.
+
+        Filters: ``doc`` (id or title substring), ``section`` (chapter/section substring),
+        ``level`` (法律 / 行政法规 / 地方性法规 / …), ``status`` (``in_force`` / ``superseded`` /
+        ``repealed`` / ``not_yet_in_force``, or their Chinese labels).  All texts are searched by default.
+        """
         q = self.check_question(query)
         limit = max(1, min(limit, 100))
-        retrieval = self.retriever.retrieve(q, k=limit, doc=doc, section=section)
+        docs = None
+        if level or status:
+            status_code = {v: k for k, v in STATUS_LABELS.items()}.get(status or "", status)
+            docs = frozenset(
+                d.doc_id for d in self._docs.values()
+                if (not level or d.level == level) and (not status_code or self.validity[d.doc_id].status == status_code)
+            )
+        retrieval = self.retriever.retrieve(q, k=limit, doc=doc, section=section, docs=docs)
         terms = list(retrieval.analysis.weights)
         top = retrieval.hits[0].score if retrieval.hits else 0.0
         results = []
@@ -273,9 +300,10 @@ class QAEngine:
             spans = highlight_spans(c.text, terms)
             if not spans or hit.score < SEARCH_MIN_RELATIVE_SCORE * top:
                 continue  # staff want clauses that contain their keywords, not loose neighbours
+            d = self._docs[c.doc_id]
             results.append(
                 SearchResult(hit.doc_title, c.doc_id, c.section, c.number, c.label, c.title, c.text,
-                             round(hit.score, 4), spans)
+                             round(hit.score, 4), spans, c.sub, d.level, self.validity[c.doc_id].status)
             )
         return results
 
@@ -291,6 +319,7 @@ class QAEngine:
         clauses = self.clauses(doc_id)
         refs = tuple(dict.fromkeys(r for c in clauses for r in c.references))
         titles = {d.title for d in self._docs.values()}
+        v = self.validity[doc.doc_id]
         return DocumentInfo(
             doc_id=doc.doc_id,
             title=doc.title,
@@ -301,6 +330,17 @@ class QAEngine:
             sections=tuple(dict.fromkeys(c.section for c in clauses if c.section)),
             references=refs,
             missing_references=tuple(r for r in refs if r not in titles),
+            version=doc.version,
+            level=doc.level,
+            issuer=doc.issuer,
+            number=doc.number,
+            history=doc.history,
+            effective=doc.effective,
+            status=v.status,
+            status_since=v.since,
+            replaced_by=v.replaced_by,
+            versions=v.versions,
+            warnings=doc.warnings,
         )
 
     def clauses(self, doc_id: str) -> list[Clause]:
@@ -308,10 +348,11 @@ class QAEngine:
             raise DocumentNotFoundError(f"没有找到文件 {doc_id}")
         return [c for c in self.store.clauses if c.doc_id == doc_id]
 
-    def clause(self, doc_id: str, number: int) -> Clause:
+    def clause(self, doc_id: str, number: int | str) -> Clause:
+        """A clause by its official number (``23``) or ref (``"11-1"`` for 第十一条之一)."""
         if doc_id not in self._docs:
             raise DocumentNotFoundError(f"没有找到文件 {doc_id}")
-        clause = self._clauses.get((doc_id, number))
+        clause = self._clauses.get((doc_id, str(number)))
         if clause is None:
             raise ClauseNotFoundError(f"文件 {doc_id} 没有第 {number} 条")
         return clause

@@ -8,6 +8,10 @@ Vocabulary (Chinese official documents, GB/T 9704 style):
   the opening paragraph before the first section (总体要求).
 * item (项, ``（1）``): an enumerated item inside a clause; kept inside the clause text.
 
+Legal texts (法律、法规): 编 part › 章 chapter (``section``) › 节 (``subsection``) › 条 article (a
+``Clause`` whose ``number`` is the official article number, ``第二十三条`` → 23, and ``sub`` the
+``之一`` index) › 款 paragraph / 项 item ``（一）`` / 目 sub-item (``ClausePart``s inside the article).
+
 All offsets are character offsets (Python ``str`` indices), end-exclusive.
 """
 
@@ -28,7 +32,15 @@ class PageSpan:
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded source file: normalised text plus where it came from."""
+    """A loaded source file: normalised text plus where it came from, and what it is.
+
+    Metadata (read from the text by ``documents.metadata``, overridable by staff): ``version``
+    the version label (``2025年修订``), ``level`` (法律 / 行政法规 / 地方性法规 / 规范性文件 / 工作计划),
+    ``issuer``, ``number`` (文号/令号), ``history`` (``("2011-12-01 通过", "2025-09-29 修订")``),
+    ``effective`` (施行日期, ISO date or ""), ``repeals`` (titles this text declares repealed,
+    ``《城市供水条例》同时废止``).  Validity as of a date is computed over the corpus
+    (``documents.validity``), not stored.
+    """
 
     doc_id: str
     title: str
@@ -37,6 +49,14 @@ class Document:
     sha256: str
     format: str = "txt"
     pages: tuple[PageSpan, ...] = ()
+    version: str = ""
+    level: str = ""
+    issuer: str = ""
+    number: str = ""
+    history: tuple[str, ...] = ()
+    effective: str = ""
+    repeals: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding ``offset``, or ``None`` for unpaginated sources."""
@@ -56,12 +76,24 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class ClausePart:
+    """A paragraph (款), item (项, ``（一）``) or sub-item (目, ``1.``) of an article; ``start``/``end``
+    are offsets into ``Clause.text``; ``label`` is the printed marker (empty for paragraphs)."""
+
+    kind: str  # paragraph | item | subitem
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Clause:
     """A citable unit of a document (条).
 
-    ``number`` is the clause's ordinal in its document: 0 is the opening paragraph,
-    then 1, 2, … in reading order (for the work plan it equals the printed ``1.``–``18.``).
-    ``label`` is the marker as printed (``5.``, ``第五条``, ``（三）``).
+    ``number`` is the **official** number: for legal texts the article number (``第二十三条`` →
+    23, ``第十一条之一`` → 11 with ``sub`` 1); for numbered plans the printed ``1.``–``18.``; 0 is
+    the opening paragraph (总体要求); documents without usable numbering get ordinals.
+    ``label`` is the marker as printed, normalised (``5.``, ``第二十三条``, ``第十一条之一``).
     """
 
     doc_id: str
@@ -76,10 +108,33 @@ class Clause:
     sentences: tuple[Sentence, ...] = ()
     references: tuple[str, ...] = ()
     page: int | None = None
+    sub: int = 0
+    parts: tuple[ClausePart, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        """``"23"`` or ``"11-1"`` (第十一条之一): unique within a document, used in URLs."""
+        return f"{self.number}-{self.sub}" if self.sub else str(self.number)
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.doc_id, self.number, self.sub)
 
     @property
     def clause_id(self) -> str:
-        return f"{self.doc_id}#{self.number}"
+        return f"{self.doc_id}#{self.ref}"
+
+    @property
+    def is_article(self) -> bool:
+        """A legal article (第X条), cited by its label alone."""
+        return self.label.startswith("第") and "条" in self.label
+
+    @property
+    def citation_label(self) -> str:
+        """How a citation names it: ``第二十三条``, ``第5条``, ``总体要求``."""
+        if self.is_article:
+            return self.label
+        return f"第{self.number}条" if self.number else "总体要求"
 
 
 @dataclass(frozen=True)
@@ -97,6 +152,11 @@ class Chunk:
     context: str
     start: int
     end: int
+    clause_sub: int = 0
+
+    @property
+    def clause_key(self) -> tuple[str, int, int]:
+        return (self.doc_id, self.clause_number, self.clause_sub)
 
 
 @dataclass(frozen=True)
@@ -121,8 +181,40 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Validity:
+    """A document's status as of a date (``documents.validity``).
+
+    ``status``: ``in_force`` | ``superseded`` | ``repealed`` | ``not_yet_in_force``; ``since``: ISO
+    date the status began ("" when unknown); ``replaced_by``: doc_id of the text that replaced or
+    repealed it; ``versions``: doc_ids of all texts of the same regulation, oldest first.
+    """
+
+    status: str = "in_force"
+    since: str = ""
+    replaced_by: str = ""
+    replaced_by_title: str = ""
+    versions: tuple[str, ...] = ()
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == "in_force"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+STATUS_LABELS = {"in_force": "现行有效", "superseded": "已被修订", "repealed": "已废止", "not_yet_in_force": "尚未施行"}
+
+
+@dataclass(frozen=True)
 class Citation:
-    """Where a quoted sentence comes from.  ``start``/``end`` are offsets into the clause text."""
+    """Where a quoted sentence comes from.  ``start``/``end`` are offsets into the clause text.
+
+    ``clause``/``number`` are the official article number, ``sub`` its 之一 index, ``label`` the
+    official label (``第十条``; ``5.`` for a numbered plan); ``status``/``effective`` the document's
+    validity (``in_force`` …) and 施行日期.
+    """
 
     doc: str
     doc_id: str
@@ -134,10 +226,31 @@ class Citation:
     start: int
     end: int
     page: int | None = None
+    sub: int = 0
+    status: str = "in_force"
+    effective: str = ""
+    version: str = ""
+
+    @property
+    def number(self) -> int:
+        return self.clause
+
+    @property
+    def is_article(self) -> bool:
+        return self.label.startswith("第") and "条" in self.label
+
+    @property
+    def citation_label(self) -> str:
+        if self.is_article:
+            return self.label
+        return f"第{self.clause}条" if self.clause else "总体要求"
 
     def reference(self) -> str:
-        """Compact human citation: 《文件》第N条「标题」."""
-        return f"《{self.doc}》第{self.clause}条「{self.title}」" if self.clause else f"《{self.doc}》总体要求"
+        """Compact human citation: 《住房租赁条例》第十条, 《工作要点》第5条「标题」."""
+        doc = f"《{self.doc}》" + (f"（{self.version}）" if self.version and self.status != "in_force" else "")
+        if self.is_article:
+            return doc + self.label
+        return f"{doc}第{self.clause}条「{self.title}」" if self.clause else f"{doc}总体要求"
 
 
 @dataclass(frozen=True)
@@ -148,6 +261,9 @@ class RelatedClause:
     clause: int
     title: str
     score: float
+    label: str = ""
+    sub: int = 0
+    status: str = "in_force"
 
 
 @dataclass(frozen=True)
@@ -184,6 +300,9 @@ class SearchResult:
     text: str
     score: float
     highlights: tuple[Span, ...] = ()
+    sub: int = 0
+    level: str = ""
+    status: str = "in_force"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -202,6 +321,17 @@ class DocumentInfo:
     sections: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     missing_references: tuple[str, ...] = ()
+    version: str = ""
+    level: str = ""
+    issuer: str = ""
+    number: str = ""
+    history: tuple[str, ...] = ()
+    effective: str = ""
+    status: str = "in_force"
+    status_since: str = ""
+    replaced_by: str = ""
+    versions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

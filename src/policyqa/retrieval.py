@@ -102,12 +102,12 @@ class HybridRetriever:
         self.dense_weight = dense_weight
         doc_pos = {d.doc_id: i for i, d in enumerate(store.documents)}
         self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
-        self._clause_pos = {(c.doc_id, c.number): i for i, c in enumerate(store.clauses)}
+        self._clause_pos = {c.key: i for i, c in enumerate(store.clauses)}
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.clause_chunks: list[list[int]] = [[] for _ in store.clauses]  # clause position -> chunk ids
         self._cache_lock = threading.Lock()
         self._chunk_clause = np.array(
-            [self._clause_pos[(ch.doc_id, ch.clause_number)] for ch in store.chunks], dtype=np.int64
+            [self._clause_pos[ch.clause_key] for ch in store.chunks], dtype=np.int64
         )
         for chunk_id, pos in enumerate(self._chunk_clause.tolist()):
             self.clause_chunks[pos].append(chunk_id)
@@ -152,13 +152,16 @@ class HybridRetriever:
         doc: str | None = None,
         section: str | None = None,
         use_dense: bool = True,
+        docs: frozenset[str] | None = None,
     ) -> Retrieval:
+        """Best clauses for ``question``.  Filters: ``doc`` (id or title substring), ``section``
+        (chapter/section substring), ``docs`` (the doc_ids allowed, e.g. the texts in force)."""
         a = self.analyse(question, history)
         clauses = self.store.clauses
         n_cl = len(clauses)
         if not n_cl:
             return Retrieval(a, (), 0.0, 0.0, {})
-        allowed = self._filter_mask(doc, section)
+        allowed = self._filter_mask(doc, section, docs)
 
         terms = self.query_terms(a)
         q_tokens = list(terms)
@@ -270,7 +273,8 @@ class HybridRetriever:
         """
         if not a.tokens and not a.history_tokens:
             return 0.0
-        text = (clause.text + clause.section).lower()  # query tokens are lower-cased (BIM技术 → bim技术)
+        # the clause with its headings: chapter/section and the document's title (物业服务的通知)
+        text = (clause.text + clause.section + clause.subsection + self.doc_titles.get(clause.doc_id, "")).lower()
         # a word the corpus never uses (护照, 天气) weighs 1.5x its rarest word
         unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + (self.clauses.size - 0.5) / 1.5)
         # an everyday word counts as found when one of its policy terms is (暖气 → 供热)
@@ -286,9 +290,12 @@ class HybridRetriever:
                 found += w
         return found / total if total else 0.0
 
-    def _filter_mask(self, doc: str | None, section: str | None) -> np.ndarray:
+    def _filter_mask(self, doc: str | None, section: str | None, docs: frozenset[str] | None = None) -> np.ndarray:
         clauses = self.store.clauses
         mask = np.ones(len(clauses), dtype=bool)
+        if docs is not None:
+            wanted = [i for i, d in enumerate(self.store.documents) if d.doc_id in docs]
+            mask &= np.isin(self._clause_doc, np.array(wanted, dtype=np.int64))
         if doc:
             mask &= np.array([c.doc_id == doc or doc in self.doc_titles.get(c.doc_id, "") for c in clauses])
         if section:
@@ -296,7 +303,7 @@ class HybridRetriever:
         return mask
 
     def chunks_of(self, clause: Clause) -> list[Chunk]:
-        return [self.store.chunks[i] for i in self.clause_chunks[self._clause_pos[(clause.doc_id, clause.number)]]]
+        return [self.store.chunks[i] for i in self.clause_chunks[self._clause_pos[clause.key]]]
 
 
 def _top(scores: np.ndarray, m: int) -> np.ndarray:

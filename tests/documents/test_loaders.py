@@ -464,11 +464,12 @@ def test_load_corpus_keeps_going_after_a_bad_file(tmp_path, caplog):
     write(tmp_path, "~$lock.docx", b"\x00lock")
     write(tmp_path, "notes.xlsx", b"ignored")
     (tmp_path / "sub").mkdir()
-    write(tmp_path / "sub", "nested.txt", "不递归。")
+    write(tmp_path / "sub", "nested.txt", "子文件夹里的文件也是语料。")
+    write(tmp_path, "README.md", "语料说明，不是文档。")
     with caplog.at_level(logging.WARNING, logger="policyqa.documents.loaders"):
         result = load_corpus(tmp_path)
     assert isinstance(result, CorpusLoad)
-    assert [d.title for d in result.documents] == ["a_good"]
+    assert [d.title for d in result.documents] == ["a_good", "nested"]
     assert len(result.errors) == 1
     assert result.errors[0].path == str(tmp_path / "b_broken.pdf")
     assert "PDF 文件已损坏" in result.errors[0].reason
@@ -542,7 +543,7 @@ def test_doc_id_for():
 def test_a_file_name_that_names_nothing_gives_way_to_the_first_line(tmp_path):
     text = "关于做好住房保障工作的通知\n各区住房城乡建设局：\n现将有关事项通知如下。"
     assert load_document(write(tmp_path, "4262b3f6.txt", text)).title == "关于做好住房保障工作的通知"
-    assert load_document(write(tmp_path, "住房保障通知.txt", text)).title == "住房保障通知"
+    assert load_document(write(tmp_path, "住房保障通知.txt", text)).title == "关于做好住房保障工作的通知"  # the text names itself
     # a first line that is a sentence is not a title
     assert load_document(write(tmp_path, "scan_001.txt", "现将有关事项通知如下。")).title == "scan_001"
 

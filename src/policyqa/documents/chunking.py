@@ -16,7 +16,8 @@ DEFAULT_MAX_CHARS = 160
 
 def clause_context(clause: Clause, doc_title: str) -> str:
     """Headings that describe where a passage sits (indexed with it, not quoted)."""
-    parts = [doc_title, clause.section, clause.subsection, clause.title]
+    # an article's "title" is an excerpt of its own text: only real headings are context
+    parts = [doc_title, clause.section, clause.subsection, "" if clause.is_article else clause.title]
     return " ".join(p for p in parts if p)
 
 
@@ -45,6 +46,7 @@ def _chunk(chunk_id: int, clause: Clause, window: list, head: str) -> Chunk:
         chunk_id=chunk_id,
         doc_id=clause.doc_id,
         clause_number=clause.number,
+        clause_sub=clause.sub,
         text=text,
         context=f"{head}\n{text}" if head else text,
         start=start,

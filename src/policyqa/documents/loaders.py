@@ -37,6 +37,8 @@ from pathlib import Path
 from policyqa.errors import DocumentParseError
 from policyqa.models import Document, PageSpan
 
+from .metadata import describe, read_sidecar, split_front_matter
+
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "CorpusLoad",
@@ -45,6 +47,7 @@ __all__ = [
     "load_corpus",
     "load_document",
 ]
+
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +100,9 @@ def _stem(name: str) -> str:
 # --------------------------------------------------------------------------- public entry points
 
 
-def load_document(path: str | Path) -> Document:
-    """Read and parse one file; raise :class:`DocumentParseError` naming the problem."""
+def load_document(path: str | Path, overrides: dict | None = None) -> Document:
+    """Read and parse one file; raise :class:`DocumentParseError` naming the problem.
+    ``overrides``: metadata fields set by staff (``documents.metadata``)."""
     path = Path(path)
     shown = str(path)
     if not path.exists():
@@ -110,21 +114,42 @@ def load_document(path: str | Path) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentParseError(shown, f"无法读取文件：{exc.strerror or exc}") from exc
-    return _parse(shown, path.name, data)
+    return _parse(shown, path.name, data, overrides)
 
 
-def load_bytes(filename: str, data: bytes) -> Document:
+def load_bytes(filename: str, data: bytes, overrides: dict | None = None) -> Document:
     """Parse an in-memory file (e.g. an HTTP upload) exactly like :func:`load_document`.
 
     ``filename`` decides the format, the title and the id; it is also the ``path`` of the
     returned document.  Nothing is written to disk.
     """
     _check_suffix(filename, filename)
-    return _parse(filename, filename, bytes(data))
+    return _parse(filename, filename, bytes(data), overrides)
+
+
+_NOTE_FILE = re.compile(r"^(?:README|SOURCE|SOURCES|LICENSE|LICENCE|NOTICE|PROVENANCE)(?:\.[A-Za-z]+)?$", re.IGNORECASE)
+
+
+def corpus_paths(directory: str | Path) -> list[Path]:
+    """The document files of a corpus folder and its subfolders, in relative-path order.
+
+    Hidden files and folders, Office lock files (``~$…``), unsupported suffixes and the folder's
+    own notes (``README.md``, ``SOURCE.md``, ``LICENSE``…) are not documents."""
+    directory = Path(directory)
+    out = []
+    for path in directory.rglob("*"):
+        rel = path.relative_to(directory)
+        if any(part.startswith((".", "~$")) for part in rel.parts) or _NOTE_FILE.match(path.name):
+            continue
+        if path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
+            out.append(path)
+    return sorted(out, key=lambda p: p.relative_to(directory).as_posix())
 
 
 def load_corpus(directory: str | Path) -> CorpusLoad:
-    """Load every supported file directly inside ``directory``, in name order.
+    """Load every supported file inside ``directory`` (subfolders included, see :func:`corpus_paths`),
+    in relative-path order; a ``metadata.jsonl`` sidecar in a folder overrides the metadata of
+    that folder's files (``documents.metadata``).
 
     Hidden files, Office lock files (``~$…``) and unsupported suffixes are skipped
     silently.  A file that fails to parse is recorded in ``errors`` (and logged) and
@@ -139,13 +164,12 @@ def load_corpus(directory: str | Path) -> CorpusLoad:
     errors: list[DocumentParseError] = []
     by_sha: dict[str, Document] = {}
     by_id: dict[str, Document] = {}
-    for path in sorted(directory.iterdir(), key=lambda p: p.name):
-        if path.name.startswith((".", "~$")) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            continue
-        if not path.is_file():
-            continue
+    sidecars: dict[Path, dict] = {}
+    for path in corpus_paths(directory):
+        if path.parent not in sidecars:
+            sidecars[path.parent] = read_sidecar(path.parent)
         try:
-            doc = load_document(path)
+            doc = load_document(path, sidecars[path.parent].get(path.name))
         except DocumentParseError as exc:
             logger.warning("跳过无法读取的文件 %s", exc.message)
             errors.append(exc)
@@ -176,7 +200,7 @@ def _check_suffix(shown: str, name: str) -> None:
         raise DocumentParseError(shown, _UNSUPPORTED.format(suffix=suffix or "无扩展名") + hint)
 
 
-def _parse(shown: str, name: str, data: bytes) -> Document:
+def _parse(shown: str, name: str, data: bytes, overrides: dict | None = None) -> Document:
     suffix = Path(name).suffix.lower()
     fmt = _FORMATS[suffix]
     if not data.strip():
@@ -193,14 +217,16 @@ def _parse(shown: str, name: str, data: bytes) -> Document:
         text, html_title = _html_text(shown, data)
         title = html_title or stem
     else:
-        text = normalize_text(restore_paragraphs(_decode(shown, data)))
+        front, raw = split_front_matter(_decode(shown, data).replace("\r\n", "\n"))
+        overrides = {**front, **(overrides or {})}
+        text = normalize_text(restore_paragraphs(raw))
         if fmt == "md":
             text = _strip_markdown(text)
     if not text:
         raise DocumentParseError(shown, _EMPTY)
     if title == stem:
         title = _title_from_text(stem, text)
-    return Document(
+    doc = Document(
         doc_id=doc_id_for(name),
         title=title,
         path=shown,
@@ -209,6 +235,7 @@ def _parse(shown: str, name: str, data: bytes) -> Document:
         format=fmt,
         pages=pages,
     )
+    return describe(doc, stem, overrides)
 
 
 # --------------------------------------------------------------------------- normalisation

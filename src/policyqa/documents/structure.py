@@ -8,10 +8,17 @@ Recognised headings, one per line (paragraph):
 * ``（1）`` / ``1）`` items (项) stay inside their clause's text.
 
 The text before the first heading is clause 0 (总体要求, the opening paragraph).  Clause numbers
-are ordinals in reading order (the work plan's printed ``1.``–``18.`` are already ordinals); the
-printed marker is kept as ``label``.  When a document has no clause-level markers, the finest level
-present becomes the clause level; when it has no headings at all, paragraphs are grouped into
-clauses of bounded length.
+are the printed ``1.``–``18.`` when they run straight through the document, else ordinals in
+reading order; the printed marker is kept as ``label``.  When a document has no clause-level
+markers, the finest level present becomes the clause level; when it has no headings at all,
+paragraphs are grouped into clauses of bounded length.
+
+Legal texts (any line starting ``第X条``) are parsed by article instead: ``第X编/章/节`` headings
+give the path (``第三章　供热与用热``), each article is numbered by its **official** number
+(``第二十三条`` → 23; ``第十一条之一`` → 11 with ``sub=1``, ordered after 第十一条), its 款/项/目
+stay inside it as ``ClausePart`` offsets, and the 目录 and the header lines under the title are
+skipped.  Markers match in their spaced and full-width forms (``第 1 条``, ``第 一 章``, ``１．``).
+Sentences start after the clause's marker, so a quote never begins with ``第二十三条``.
 """
 
 from __future__ import annotations
@@ -19,12 +26,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..models import Clause, Document, Sentence
+from ..models import Clause, ClausePart, Document, Sentence
+from .numbering import (
+    ARTICLE_RE,
+    CN_NUM,
+    LEGAL_HEADING_RE,
+    LEVEL_OF,
+    TOC_RE,
+    article_label,
+    cn_to_int,
+    compact_heading,
+    halfwidth,
+)
 
-CN_NUM = "零〇一二三四五六七八九十百千两"
-SECTION_RE = re.compile(rf"^(?:[{CN_NUM}]+、|第[{CN_NUM}\d]+[章编部分])\s*")
+# matched on half-width-folded lines (１． → 1.), so printed full-width markers parse too
+SECTION_RE = re.compile(rf"^(?:[{CN_NUM}]+、|第\s*[{CN_NUM}\d]+\s*[章编部分])\s*")
 SUBSECTION_RE = re.compile(rf"^[（(][{CN_NUM}]+[）)]\s*")
-CLAUSE_RE = re.compile(r"^(?:\d{1,3}[.．、](?!\d)|第[" + CN_NUM + r"\d]+条)\s*")
+CLAUSE_RE = re.compile(r"^(?:\d{1,3}[.、](?!\d)|第\s*[" + CN_NUM + r"\d]+\s*条)\s*")
+ITEM_RE = re.compile(rf"^[（(][{CN_NUM}]+[）)]")
+SUBITEM_RE = re.compile(r"^(?:\d{1,3}[.、](?!\d)|[（(]\d{1,3}[）)])")
 REFERENCE_RE = re.compile(r"《([^《》\n]{1,80})》")
 SENTENCE_END = "。！？；!?;"
 _CLOSERS = "”’」』）)"
@@ -38,14 +58,16 @@ class _Line:
     start: int
     kind: str  # section | subsection | clause | text
     marker: str
+    norm: str = ""  # ``text`` with full-width ASCII folded (same length): what markers are matched on
 
 
 def _classify(text: str, start: int) -> _Line:
+    norm = halfwidth(text)
     for kind, rx in (("section", SECTION_RE), ("clause", CLAUSE_RE), ("subsection", SUBSECTION_RE)):
-        m = rx.match(text)
+        m = rx.match(norm)
         if m and len(text) > len(m.group(0)):
-            return _Line(text, start, kind, m.group(0).strip())
-    return _Line(text, start, "text", "")
+            return _Line(text, start, kind, text[: m.end()].strip(), norm)
+    return _Line(text, start, "text", "", norm)
 
 
 def _lines(text: str) -> list[_Line]:
@@ -101,13 +123,19 @@ def _heading_name(line: _Line) -> str:
 
 
 def parse_clauses(doc: Document) -> tuple[Clause, ...]:
-    """Split ``doc.text`` into clauses (see module docstring)."""
+    """Split ``doc.text`` into clauses (see module docstring).
+
+    A text with ``第X条`` articles at line starts is parsed as a legal text (``_parse_legal``);
+    anything else by the plan numbering (``一、`` / ``（一）`` / ``1.``).
+    """
     lines = _lines(doc.text)
     # a document title line (the file title alone on the first line) is not clause text
     if lines and lines[0].kind == "text" and lines[0].text.strip("《》 ") == doc.title:
         lines = lines[1:]
     if not lines:
         return ()
+    if sum(1 for ln in lines if ARTICLE_RE.match(ln.norm)) >= 1:
+        return _parse_legal(doc, lines)
     kinds = {ln.kind for ln in lines}
     unit = next((k for k in ("clause", "subsection", "section") if k in kinds), None)
     if unit is None:
@@ -134,7 +162,125 @@ def parse_clauses(doc: Document) -> tuple[Clause, ...]:
         groups[-1][0].append(ln)
     groups = [g for g in groups if g[0]]
     first = 0 if groups and not groups[0][2] else 1
-    return tuple(_make_clause(doc, first + i, *g) for i, g in enumerate(groups))
+    numbers = _printed_numbers(groups, unit) or [first + i for i in range(len(groups))]
+    return tuple(_make_clause(doc, n, *g) for n, g in zip(numbers, groups))
+
+
+def _printed_numbers(groups: list[tuple[list[_Line], tuple[str, str], bool]], unit: str) -> list[int] | None:
+    """The printed ``1.``–``18.`` as clause numbers when they are unique and increasing (a plan
+    numbered straight through); ``None`` (use ordinals) when numbering restarts per section."""
+    if unit != "clause":
+        return None
+    out, prev = [], -1
+    for i, (lines, _, is_unit) in enumerate(groups):
+        if not is_unit:
+            if i != 0:
+                return None
+            out.append(0)
+            prev = 0
+            continue
+        n = cn_to_int(re.sub(r"[.．、\s]", "", lines[0].marker))
+        if n is None or n <= prev:
+            return None
+        out.append(n)
+        prev = n
+    return out
+
+
+def _parse_legal(doc: Document, lines: list[_Line]) -> tuple[Clause, ...]:
+    """A legal text: 编/章/节 headings set the path, each ``第X条`` starts an article numbered by its
+    official number; the 目录 (table of contents) and the header lines before the first heading
+    (title, adoption/revision notes) are not clauses; every other line belongs to its article."""
+    part = chapter = node = ""
+    articles: list[tuple[list[_Line], tuple[str, str], int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    toc: list[str] | None = None
+    toc_done = False
+    for ln in lines:
+        if not toc_done and toc is None and TOC_RE.match(ln.norm.replace(" ", "")):
+            toc = []
+            continue
+        art = ARTICLE_RE.match(ln.norm)
+        head = None if art else LEGAL_HEADING_RE.match(ln.norm)
+        if toc is not None and not toc_done:
+            # the 目录 lists the headings once more before the body: skip it until the first
+            # heading comes round again (or an article starts)
+            name = _legal_heading(ln, head) if head else ln.text
+            if art or (toc and name == toc[0]):
+                toc_done = True
+            else:
+                toc.append(name)
+                continue
+        if head:
+            name = _legal_heading(ln, head)
+            level = LEVEL_OF[head.group(2)]
+            if level == "part":
+                part, chapter, node = name, "", ""
+            elif level == "chapter":
+                chapter, node = name, ""
+            else:
+                node = name
+            continue
+        if art:
+            number = cn_to_int(art.group(1)) or 0
+            sub = cn_to_int(art.group(2)) if art.group(2) else 0
+            if (number, sub) not in seen:
+                seen.add((number, sub))
+                path = " ".join(p for p in (part, chapter) if p)
+                articles.append(([ln], (path, node), number, sub or 0))
+                continue
+        if articles:
+            articles[-1][0].append(ln)
+    return tuple(_make_article(doc, *a) for a in articles)
+
+
+def _legal_heading(ln: _Line, m: re.Match) -> str:
+    n = cn_to_int(m.group(1)) or 0
+    return compact_heading(ln.text, m.end(), m.group(2), n)
+
+
+def _make_article(doc: Document, lines: list[_Line], ctx: tuple[str, str], number: int, sub: int) -> Clause:
+    first, last = lines[0], lines[-1]
+    start, end = first.start, last.start + len(last.text)
+    text = doc.text[start:end]
+    marker_len = ARTICLE_RE.match(first.norm).end()
+    body_start = marker_len
+    while body_start < len(text) and text[body_start] in " \t\u3000":
+        body_start += 1
+    parts: list[ClausePart] = []
+    for ln in lines:
+        off = ln.start - start
+        if ln is first:
+            parts.append(ClausePart("paragraph", "", body_start, off + len(ln.text)))
+            continue
+        m = ITEM_RE.match(ln.norm)
+        if m:
+            parts.append(ClausePart("item", ln.text[: m.end()].strip(), off, off + len(ln.text)))
+            continue
+        m = SUBITEM_RE.match(ln.norm)
+        if m and parts and parts[-1].kind in ("item", "subitem"):
+            parts.append(ClausePart("subitem", ln.text[: m.end()].strip(), off, off + len(ln.text)))
+            continue
+        parts.append(ClausePart("paragraph", "", off, off + len(ln.text)))
+    body = text[body_start:]
+    sentences = tuple(Sentence(s.text, s.start + body_start, s.end + body_start) for s in split_sentences(body))
+    section, subsection = ctx
+    return Clause(
+        doc_id=doc.doc_id,
+        number=number,
+        label=article_label(number, sub),
+        title=_short(body),
+        section=section,
+        subsection=subsection,
+        text=text,
+        start=start,
+        end=end,
+        sentences=sentences,
+        references=tuple(dict.fromkeys(REFERENCE_RE.findall(text))),
+        page=doc.page_at(start),
+        sub=sub,
+        parts=tuple(parts),
+    )
 
 
 def _make_clause(doc: Document, number: int, lines: list[_Line], ctx: tuple[str, str], is_unit: bool) -> Clause:
@@ -149,6 +295,12 @@ def _make_clause(doc: Document, number: int, lines: list[_Line], ctx: tuple[str,
     elif not title:
         title = _short(body)
     section, subsection = ctx
+    body_start = len(marker) if marker else 0
+    while body_start < len(text) and text[body_start] in " \t\u3000":
+        body_start += 1
+    sentences = tuple(
+        Sentence(s.text, s.start + body_start, s.end + body_start) for s in split_sentences(text[body_start:])
+    )
     return Clause(
         doc_id=doc.doc_id,
         number=number,
@@ -159,7 +311,7 @@ def _make_clause(doc: Document, number: int, lines: list[_Line], ctx: tuple[str,
         text=text,
         start=start,
         end=end,
-        sentences=split_sentences(text),
+        sentences=sentences,
         references=tuple(dict.fromkeys(REFERENCE_RE.findall(text))),
         page=doc.page_at(start),
     )

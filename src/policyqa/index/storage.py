@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IndexBusyError, IndexNotFoundError
-from ..models import Chunk, Clause, Document, PageSpan, Sentence
+from ..models import Chunk, Clause, ClausePart, Document, PageSpan, Sentence
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: bigram terms in BM25, document-level BM25
+FORMAT_VERSION = 3  # 2: bigram terms in BM25, document-level BM25; 3: official article numbers, metadata
 POINTER = "CURRENT"
 LOCK = ".build.lock"
 
@@ -157,7 +157,8 @@ class Store:
             "documents": [_doc_dict(d) for d in self.documents],
             "clauses": [_clause_dict(c) for c in self.clauses],
             "chunks": [
-                [c.chunk_id, c.doc_id, c.clause_number, c.start, c.end, c.context[: len(c.context) - len(c.text)]]
+                [c.chunk_id, c.doc_id, c.clause_number, c.start, c.end, c.context[: len(c.context) - len(c.text)],
+                 c.clause_sub]
                 for c in self.chunks
             ],
         }
@@ -167,28 +168,34 @@ class Store:
     def read(cls, path: Path) -> "Store":
         data = json.loads(path.read_text(encoding="utf-8"))
         documents = tuple(
-            Document(**{**d, "text": "", "pages": tuple(PageSpan(*p) for p in d["pages"])}) for d in data["documents"]
+            Document(**{**d, "text": "", "pages": tuple(PageSpan(*p) for p in d["pages"]),
+                        **{k: tuple(d.get(k, ())) for k in ("history", "repeals", "warnings")}})
+            for d in data["documents"]
         )
         clauses = tuple(
             Clause(**{**c, "sentences": tuple(Sentence(c["text"][s:e], s, e) for s, e in c["sentences"]),
-                      "references": tuple(c["references"])})
+                      "references": tuple(c["references"]),
+                      "parts": tuple(ClausePart(*p) for p in c.get("parts", ()))})
             for c in data["clauses"]
         )
-        by_key = {(c.doc_id, c.number): c for c in clauses}
+        by_key = {c.key: c for c in clauses}
         chunks = []
-        for chunk_id, doc_id, number, start, end, head in data["chunks"]:
-            text = by_key[(doc_id, number)].text[start:end]
-            chunks.append(Chunk(chunk_id, doc_id, number, text, head + text, start, end))
+        for chunk_id, doc_id, number, start, end, head, sub in data["chunks"]:
+            text = by_key[(doc_id, number, sub)].text[start:end]
+            chunks.append(Chunk(chunk_id, doc_id, number, text, head + text, start, end, sub))
         return cls(documents, clauses, tuple(chunks))
 
 
 def _doc_dict(d: Document) -> dict[str, Any]:
-    return {"doc_id": d.doc_id, "title": d.title, "path": d.path, "text": "", "sha256": d.sha256,
-            "format": d.format, "pages": [[p.page, p.start, p.end] for p in d.pages]}
+    out = asdict(d)
+    out["text"] = ""
+    out["pages"] = [[p.page, p.start, p.end] for p in d.pages]
+    return out
 
 
 def _clause_dict(c: Clause) -> dict[str, Any]:
     out = asdict(c)
     out["sentences"] = [[s.start, s.end] for s in c.sentences]
     out["references"] = list(c.references)
+    out["parts"] = [[p.kind, p.label, p.start, p.end] for p in c.parts]
     return out

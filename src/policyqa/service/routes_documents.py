@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Path, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
@@ -53,12 +53,17 @@ def build_documents_router(settings: Settings) -> APIRouter:
         doc: Annotated[str | None, Query(max_length=200, description="doc_id or part of a title.")] = None,
         section: Annotated[str | None, Query(max_length=100, description="Part of a section heading.")] = None,
         limit: Annotated[int, Query(ge=1, le=50)] = 10,
+        level: Annotated[str | None, Query(max_length=20, description="法律 / 行政法规 / 地方性法规 / 规范性文件 / 工作计划")] = None,
+        status: Annotated[
+            Literal["in_force", "superseded", "repealed", "not_yet_in_force"] | None,
+            Query(description="Validity filter (all texts when absent)."),
+        ] = None,
     ) -> SearchResponse:
         """Clauses matching the keywords, best first, with highlight spans (offsets into ``text``)."""
         results = await run_in_threadpool(
-            engine.search, q, doc=doc or None, section=section or None, limit=limit
+            engine.search, q, doc=doc or None, section=section or None, limit=limit, level=level or None, status=status
         )
-        return SearchResponse(query=q, doc=doc or None, section=section or None,
+        return SearchResponse(query=q, doc=doc or None, section=section or None, level=level or None, status=status,
                               results=[search_result_out(r) for r in results])
 
     @router.get("/documents", response_model=DocumentsResponse, tags=["documents"], summary="List documents")
@@ -75,7 +80,8 @@ def build_documents_router(settings: Settings) -> APIRouter:
                 tags=["documents"], summary="A full clause (what a citation links to)")
     async def get_clause(
         engine: EngineDep, doc_id: DocId,
-        number: Annotated[int, Path(ge=0, le=100_000, description="Clause number (0 = opening paragraph).")],
+        number: Annotated[str, Path(pattern=r"^\d{1,6}(-\d{1,3})?$",
+                                    description="Official number (23), or 11-1 for 第十一条之一; 0 = opening paragraph.")],
     ) -> ClauseOut:
         clause = engine.clause(doc_id, number)
         return clause_out(clause, engine.document(doc_id).title)

@@ -54,14 +54,19 @@ class CitationOut(_Model):
     doc: str = Field(description="Document title.")
     doc_id: str
     section: str
-    clause: int = Field(description="Clause number (0 = opening paragraph).")
-    label: str
+    clause: int = Field(description="Official article number (第二十三条 → 23; 0 = opening paragraph).")
+    number: int = Field(description="Same as `clause`: the official number.")
+    sub: int = Field(default=0, description="之一/之二 index (第十一条之一 → number 11, sub 1).")
+    label: str = Field(description="Official label as printed: 第十条 (or 5. in a numbered plan).")
     title: str
     quote: str = Field(description="The quoted sentence, verbatim.")
     start: int = Field(description="Offset of the quote in the clause text (end-exclusive `end`).")
     end: int
     page: int | None = None
-    reference: str = Field(description="《文件》第N条「标题」")
+    status: str = Field(default="in_force", description="in_force | superseded | repealed | not_yet_in_force")
+    effective: str = Field(default="", description="The document's 施行日期 (ISO date) when known.")
+    version: str = Field(default="", description="Version label of the document (2025年修订).")
+    reference: str = Field(description="《住房租赁条例》第十条, or 《文件》第N条「标题」 for a numbered plan")
     url: str = Field(description="API path of the full clause.")
 
 
@@ -70,8 +75,11 @@ class RelatedOut(_Model):
     doc_id: str
     section: str
     clause: int
+    label: str = ""
+    sub: int = 0
     title: str
     score: float
+    status: str = "in_force"
     url: str
 
 
@@ -101,10 +109,13 @@ class SearchResultOut(_Model):
     doc_id: str
     section: str
     clause: int
+    sub: int = 0
     label: str
     title: str
     text: str
     score: float
+    level: str = ""
+    status: str = "in_force"
     highlights: list[SpanOut]
     reference: str
     url: str
@@ -114,6 +125,8 @@ class SearchResponse(_Model):
     query: str
     doc: str | None
     section: str | None
+    level: str | None = None
+    status: str | None = None
     results: list[SearchResultOut]
 
 
@@ -127,6 +140,17 @@ class DocumentOut(_Model):
     sections: list[str]
     references: list[str]
     missing_references: list[str]
+    version: str = Field(default="", description="Version label (2025年修订).")
+    level: str = Field(default="", description="法律 / 行政法规 / 地方性法规 / 规范性文件 / 工作计划")
+    issuer: str = ""
+    number: str = Field(default="", description="文号/令号 where printed.")
+    history: list[str] = Field(default_factory=list, description="Adoption/revision dates: 2025-09-29 修订.")
+    effective: str = Field(default="", description="施行日期 (ISO date) when known.")
+    status: str = Field(default="in_force", description="in_force | superseded | repealed | not_yet_in_force")
+    status_since: str = ""
+    replaced_by: str = Field(default="", description="doc_id of the text that replaced or repealed it.")
+    versions: list[str] = Field(default_factory=list, description="doc_ids of all versions, oldest first.")
+    warnings: list[str] = Field(default_factory=list, description="Parse warnings (pages without text …).")
 
 
 class DocumentsResponse(_Model):
@@ -135,6 +159,7 @@ class DocumentsResponse(_Model):
 
 class ClauseSummary(_Model):
     number: int
+    sub: int = 0
     label: str
     title: str
     section: str
@@ -151,15 +176,24 @@ class SentenceOut(_Model):
     end: int
 
 
+class ClausePartOut(_Model):
+    kind: Literal["paragraph", "item", "subitem"]
+    label: str
+    start: int = Field(description="Offset into the clause text.")
+    end: int
+
+
 class ClauseOut(_Model):
     doc: str
     doc_id: str
     number: int
+    sub: int = 0
     label: str
     title: str
     section: str
     subsection: str
     text: str
+    parts: list[ClausePartOut] = Field(default_factory=list, description="款 paragraphs, 项 items, 目 sub-items.")
     start: int = Field(description="Offset of the clause in the document text.")
     end: int
     page: int | None
@@ -240,19 +274,21 @@ class ReadyOut(_Model):
 # -- converters --------------------------------------------------------------------------------
 
 
-def clause_url(doc_id: str, number: int) -> str:
-    return f"/api/documents/{quote(doc_id, safe='')}/clauses/{number}"
+def clause_url(doc_id: str, number: int, sub: int = 0) -> str:
+    return f"/api/documents/{quote(doc_id, safe='')}/clauses/{number}" + (f"-{sub}" if sub else "")
 
 
-def reference(doc: str, number: int, title: str) -> str:
+def reference(doc: str, number: int, title: str, label: str = "") -> str:
+    if label.startswith("第") and "条" in label:
+        return f"《{doc}》{label}"
     return f"《{doc}》第{number}条「{title}」" if number else f"《{doc}》总体要求"
 
 
 def citation_out(c: Citation) -> CitationOut:
     return CitationOut(
-        doc=c.doc, doc_id=c.doc_id, section=c.section, clause=c.clause, label=c.label, title=c.title,
-        quote=c.quote, start=c.start, end=c.end, page=c.page, reference=c.reference(),
-        url=clause_url(c.doc_id, c.clause),
+        doc=c.doc, doc_id=c.doc_id, section=c.section, clause=c.clause, number=c.clause, sub=c.sub, label=c.label,
+        title=c.title, quote=c.quote, start=c.start, end=c.end, page=c.page, status=c.status,
+        effective=c.effective, version=c.version, reference=c.reference(), url=clause_url(c.doc_id, c.clause, c.sub),
     )
 
 
@@ -264,8 +300,8 @@ def answer_out(answer: Answer, session_id: str) -> AnswerOut:
         confidence=answer.confidence,
         citations=[citation_out(c) for c in answer.citations],
         related=[
-            RelatedOut(doc=r.doc, doc_id=r.doc_id, section=r.section, clause=r.clause, title=r.title,
-                       score=r.score, url=clause_url(r.doc_id, r.clause))
+            RelatedOut(doc=r.doc, doc_id=r.doc_id, section=r.section, clause=r.clause, label=r.label, sub=r.sub,
+                       title=r.title, score=r.score, status=r.status, url=clause_url(r.doc_id, r.clause, r.sub))
             for r in answer.related
         ],
         notes=list(answer.notes),
@@ -276,10 +312,10 @@ def answer_out(answer: Answer, session_id: str) -> AnswerOut:
 
 def search_result_out(r: SearchResult) -> SearchResultOut:
     return SearchResultOut(
-        doc=r.doc, doc_id=r.doc_id, section=r.section, clause=r.clause, label=r.label, title=r.title,
-        text=r.text, score=r.score,
+        doc=r.doc, doc_id=r.doc_id, section=r.section, clause=r.clause, sub=r.sub, label=r.label, title=r.title,
+        text=r.text, score=r.score, level=r.level, status=r.status,
         highlights=[SpanOut(start=h.start, end=h.end, term=h.term) for h in r.highlights],
-        reference=reference(r.doc, r.clause, r.title), url=clause_url(r.doc_id, r.clause),
+        reference=reference(r.doc, r.clause, r.title, r.label), url=clause_url(r.doc_id, r.clause, r.sub),
     )
 
 
@@ -287,6 +323,9 @@ def document_out(d: DocumentInfo) -> DocumentOut:
     return DocumentOut(
         doc_id=d.doc_id, title=d.title, path=d.path, format=d.format, sha256=d.sha256, clauses=d.clauses,
         sections=list(d.sections), references=list(d.references), missing_references=list(d.missing_references),
+        version=d.version, level=d.level, issuer=d.issuer, number=d.number, history=list(d.history),
+        effective=d.effective, status=d.status, status_since=d.status_since, replaced_by=d.replaced_by,
+        versions=list(d.versions), warnings=list(d.warnings),
     )
 
 
@@ -294,7 +333,8 @@ def document_detail(d: DocumentInfo, clauses: list[Clause]) -> DocumentDetail:
     return DocumentDetail(
         **document_out(d).model_dump(),
         clause_list=[
-            ClauseSummary(number=c.number, label=c.label, title=c.title, section=c.section, subsection=c.subsection)
+            ClauseSummary(number=c.number, sub=c.sub, label=c.label, title=c.title, section=c.section,
+                          subsection=c.subsection)
             for c in clauses
         ],
     )
@@ -302,10 +342,11 @@ def document_detail(d: DocumentInfo, clauses: list[Clause]) -> DocumentDetail:
 
 def clause_out(c: Clause, doc_title: str) -> ClauseOut:
     return ClauseOut(
-        doc=doc_title, doc_id=c.doc_id, number=c.number, label=c.label, title=c.title, section=c.section,
+        doc=doc_title, doc_id=c.doc_id, number=c.number, sub=c.sub, label=c.label, title=c.title, section=c.section,
         subsection=c.subsection, text=c.text, start=c.start, end=c.end, page=c.page,
+        parts=[ClausePartOut(kind=p.kind, label=p.label, start=p.start, end=p.end) for p in c.parts],
         sentences=[SentenceOut(text=s.text, start=s.start, end=s.end) for s in c.sentences],
-        references=list(c.references), reference=reference(doc_title, c.number, c.title),
+        references=list(c.references), reference=reference(doc_title, c.number, c.title, c.label),
     )
 
 
