@@ -38,8 +38,12 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def _gold_keys(engine, row: dict[str, Any]) -> set[tuple[str, int]] | set[str]:
+    """(doc_id, article number) pairs; with ``gold_doc`` and no ``gold`` any article of that document."""
     if row.get("gold_doc"):
-        return {d.doc_id for d in engine.store.documents if Path(d.path).stem == row["gold_doc"]}
+        docs = {d.doc_id for d in engine.store.documents if Path(d.path).stem == row["gold_doc"]}
+        if not row.get("gold"):
+            return docs
+        return {(d, n) for d in docs for n in row["gold"]}
     want = row.get("doc") or DEFAULT_DOC
     docs = [d for d in engine.store.documents if want in d.title] or (
         list(engine.store.documents) if len(engine.store.documents) == 1 else []
@@ -54,6 +58,13 @@ def _rank_of(ranked: tuple[tuple[str, int], ...], gold, doc_level: bool) -> int 
     return None
 
 
+def _title(engine, doc_id: str) -> str:
+    for d in engine.store.documents:
+        if d.doc_id == doc_id:
+            return Path(d.path).stem
+    return doc_id
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -66,6 +77,9 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
     system = BASELINES[baseline](engine) if baseline else EngineSystem(engine)
     rows = read_rows(path)
     in_scope = oos = hits1 = hits3 = hits5 = keys_ok = refused_oos = refused_in = 0
+    versions = version_ok = gaps = gap_honest = gap_cited = answerable = 0
+    refused_by_kind: dict[str, list[int]] = {}
+    keys_by_kind: dict[str, list[int]] = {}
     rr = 0.0
     latencies: list[float] = []
     by_kind: dict[str, list[int]] = {}
@@ -85,8 +99,11 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
             refused_oos += out.refused
             continue
         in_scope += 1
-        refused_in += out.refused
-        doc_level = bool(row.get("gold_doc"))
+        refused_by_kind.setdefault(kind, []).append(int(out.refused))
+        if kind != "gap":  # a gap row's honest answer is a refusal or a partial answer
+            refused_in += out.refused
+            answerable += 1
+        doc_level = bool(row.get("gold_doc")) and not row.get("gold")
         rank = _rank_of(out.clauses, _gold_keys(engine, row), doc_level)
         hits1 += rank == 1
         hits3 += rank is not None and rank <= 3
@@ -95,10 +112,22 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
         key = "".join(str(row.get("key", "")).split())
         key_ok = bool(key) and not out.refused and key in "".join(out.answer.split())
         keys_ok += key_ok
+        if key:
+            keys_by_kind.setdefault(kind, []).append(int(key_ok))
         by_kind.setdefault(kind, []).append(int(rank == 1))
+        if kind == "version":
+            # the answer cites the gold text (the version in force) first, and no other version of it
+            version_ok += int(rank == 1 and not out.refused)
+            versions += 1
+        if kind == "gap":
+            gaps += 1
+            gap_honest += int(out.refused or getattr(out, "status", "") == "partial")
+            gap_cited += int(rank is not None and rank <= 3)
         if rank != 1 or not key_ok:
-            failures.append({"q": turns[-1], "gold": row.get("gold") or row.get("gold_doc"),
-                             "got": [n for _, n in out.clauses[:3]], "key_ok": key_ok, "refused": out.refused})
+            failures.append({"q": turns[-1], "gold": row.get("gold") or row.get("gold_doc"), "kind": kind,
+                             "gold_doc": row.get("gold_doc", ""),
+                             "got": [f"{_title(engine, d)}#{n}" for d, n in out.clauses[:3]], "key_ok": key_ok,
+                             "refused": out.refused})
     n_in = max(in_scope, 1)
     return {
         "system": system.name,
@@ -112,10 +141,15 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
         "mrr": round(rr / n_in, 4),
         "key_in_answer": round(keys_ok / n_in, 4),
         "oos_refusal": round(refused_oos / oos, 4) if oos else None,
-        "false_refusal": round(refused_in / n_in, 4),
+        "false_refusal": round(refused_in / max(answerable, 1), 4),
         "latency_ms_p50": round(statistics.median(latencies), 2) if latencies else 0.0,
         "latency_ms_p95": round(_percentile(latencies, 0.95), 2),
         "hit_at_1_by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_kind.items())},
+        "key_in_answer_by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(keys_by_kind.items())},
+        "refused_by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(refused_by_kind.items())},
+        "version_in_force": round(version_ok / versions, 4) if versions else None,
+        "gap_honest": round(gap_honest / gaps, 4) if gaps else None,
+        "gap_closest_cited_top3": round(gap_cited / gaps, 4) if gaps else None,
         "embedder": engine.embedder.model_id,
         "failures": failures,
     }
@@ -129,7 +163,11 @@ def format_report(r: dict[str, Any]) -> str:
         f"key_in_answer {r['key_in_answer']:.3f}  oos_refusal {r['oos_refusal']}  false_refusal {r['false_refusal']:.3f}",
         f"latency p50 {r['latency_ms_p50']} ms  p95 {r['latency_ms_p95']} ms",
         f"hit@1 by kind: {r['hit_at_1_by_kind']}",
+        f"key in answer by kind: {r['key_in_answer_by_kind']}  refused by kind: {r['refused_by_kind']}",
+        f"version rows citing the text in force: {r['version_in_force']}  gap rows refused/partial: "
+        f"{r['gap_honest']} (closest article in top 3: {r['gap_closest_cited_top3']})",
     ]
     for f in r["failures"]:
-        lines.append(f"  miss: {f['q']}  gold={f['gold']} got={f['got']} key_ok={f['key_ok']} refused={f['refused']}")
+        lines.append(f"  miss[{f.get('kind', '')}]: {f['q']}  gold={f.get('gold_doc', '')}#{f['gold']} got={f['got']} "
+                     f"key_ok={f['key_ok']} refused={f['refused']}")
     return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""The shipped knowledge base end to end (hash embedder): citations name the official article of
+the text in force, each quote is attributed to its own document, staff filters by level/status."""
+
+import pytest
+
+from policyqa.engine import QAEngine
+
+from pqtest import make_settings
+
+
+@pytest.fixture(scope="module")
+def kb_engine(tmp_path_factory):
+    return QAEngine.load(make_settings(tmp_path_factory.mktemp("kb"), kb=True))
+
+
+def test_answers_cite_the_official_article_of_the_text_in_force(kb_engine):
+    a = kb_engine.ask("供热期间卧室最低温度是多少摄氏度")
+    assert not a.refused
+    c = a.citations[0]
+    assert c.doc == "宁夏回族自治区供热条例" and c.version == "2025年修订" and c.status == "in_force"
+    assert c.label == "第二十三条" and c.number == 23 and c.effective == "2025-11-01"
+    assert "《宁夏回族自治区供热条例》第二十三条" in a.answer
+    assert not c.quote.startswith("第二十三条")
+    assert any("2011年" in n and "不再适用" in n for n in a.notes)
+
+
+def test_superseded_and_repealed_texts_do_not_answer(kb_engine):
+    for q in ("城市供水条例 停止供水 批准", "供热期间卧室最低温度"):
+        a = kb_engine.ask(q)
+        assert all(c.status == "in_force" for c in a.citations)
+
+
+def test_every_quote_names_its_own_document_in_the_answer_text(kb_engine):
+    a = kb_engine.ask("物业服务企业 业主委员会 住房公积金 提取")
+    for c in a.citations:
+        assert c.reference() in a.answer
+
+
+def test_documents_show_metadata_and_status(kb_engine):
+    docs = {(d.title, d.version): d for d in kb_engine.documents()}
+    old = docs[("宁夏回族自治区供热条例", "2011年")]
+    assert old.status == "superseded" and old.status_since == "2025-11-01" and len(old.versions) == 2
+    assert docs[("城市供水条例", "")].status == "repealed"
+
+
+def test_staff_search_filters_by_level_and_status(kb_engine):
+    hits = kb_engine.search("供热", status="superseded", limit=20)
+    assert hits and all(h.status == "superseded" for h in hits)
+    laws = kb_engine.search("建筑", level="法律", limit=20)
+    assert laws and all(h.level == "法律" for h in laws)
+    assert kb_engine.search("供热", status="已被修订")  # Chinese labels work too
+
+
+def test_zhiyi_clause_is_addressable(kb_engine):
+    c = kb_engine.clause(kb_engine.documents()[1].doc_id, 1)
+    assert c.ref == "1"
