@@ -23,6 +23,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import PolicyQAError
+from .models import STATUS_LABELS
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -137,7 +138,10 @@ def cmd_documents(args: argparse.Namespace) -> int:
         _print_json([d.to_dict() for d in docs])
         return 0
     for d in docs:
-        print(f"{d.doc_id}  《{d.title}》  {d.clauses} 条  ({d.path})")
+        version = f"（{d.version}）" if d.version else ""
+        status = STATUS_LABELS.get(d.status, d.status) + (f" {d.status_since}起" if d.status != "in_force" and d.status_since else "")
+        meta = "  ".join(x for x in (d.level, d.number, f"施行 {d.effective}" if d.effective else "", status) if x)
+        print(f"{d.doc_id}  《{d.title}》{version}  {d.clauses} 条  {meta}  ({d.path})")
         for ref in d.missing_references:
             print(f"    引用但未收录：《{ref}》")
     return 0

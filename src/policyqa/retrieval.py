@@ -31,6 +31,7 @@ from .index.embedders import Embedder
 from .index.sparse import SparseIndex
 from .index.storage import Store
 from .models import Chunk, Clause, Hit, Turn
+from .intent import LAW_LEVELS, PLAN_LEVELS, default_cues
 from .segmentation import Segmenter
 
 W_CLAUSE = 0.30
@@ -50,8 +51,9 @@ UNKNOWN_IDF_FACTOR = 1.5
 QUERY_CACHE_SIZE = 2048
 HISTORY_WEIGHT = 0.45
 DENSE_CANDIDATES = 100
+W_KIND = 0.15  # a question's lean (plan vs law, ``intent.QuestionCues``) favours that kind of document
+W_FOLLOW_DOC = 0.15  # an elliptical follow-up favours the document(s) the previous answer cited
 
-_FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|再|具体|其中|这个|那个|这些|它|其|该|此|同样)|呢[？?。]?$|[吗嘛][？?]?$")
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,11 @@ class HybridRetriever:
         self.doc_titles = doc_titles
         self.docs = doc_index
         self.dense_weight = dense_weight
+        self.cues = default_cues()
         doc_pos = {d.doc_id: i for i, d in enumerate(store.documents)}
+        self._doc_plan = np.array([d.level in PLAN_LEVELS for d in store.documents] or [False], dtype=bool)
+        self._doc_law = np.array([d.level in LAW_LEVELS for d in store.documents] or [False], dtype=bool)
+        self._doc_pos = doc_pos
         self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
         self._clause_pos = {c.key: i for i, c in enumerate(store.clauses)}
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -126,7 +132,11 @@ class HybridRetriever:
         expansion = seg.expand(question)
         tokens = tuple(dict.fromkeys(seg.cut(question)))
         exp_tokens = [t for t in dict.fromkeys(seg.cut(" ".join(expansion.added))) if t not in tokens]
-        follow_up = bool(history) and (_FOLLOW_UP.search(question.strip()) is not None or len(tokens) <= 2)
+        # merge with the previous question only when this one cannot stand alone (那…呢, 这个…,
+        # or it names nothing the corpus knows): a complete new question starts fresh
+        follow_up = bool(history) and (
+            len(tokens) <= 1 or self.cues.is_elliptical(question, lambda q: self._names_something(tokens))
+        )
         hist_tokens: list[str] = []
         query_text = expansion.text
         if follow_up and history:
@@ -140,6 +150,27 @@ class HybridRetriever:
         return QueryAnalysis(
             question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up, expansion.matches
         )
+
+    def _names_something(self, tokens: Sequence[str]) -> bool:
+        """Does the question name a thing the corpus knows (a word of two or more characters)?"""
+        return any(len(t) > 1 and self.clauses.has(t) for t in tokens)
+
+    def _doc_prior(self, question: str, history: Sequence[Turn] | None, follow_up: bool) -> np.ndarray:
+        """Per-clause bonus: the question's lean to plans or laws, and for a follow-up the documents
+        the previous answer cited."""
+        bonus = np.zeros(len(self.store.documents), dtype=np.float32)
+        if len(self.store.documents) > 1:
+            kind = self.cues.document_kind(question)
+            if kind == "plan" and self._doc_plan.any() and self._doc_law.any():
+                bonus[self._doc_plan] += W_KIND
+            elif kind == "law" and self._doc_plan.any() and self._doc_law.any():
+                bonus[self._doc_law] += W_KIND
+            if follow_up and history:
+                for ref in history[-1].clauses:
+                    pos = self._doc_pos.get(ref.split("#", 1)[0])
+                    if pos is not None:
+                        bonus[pos] = max(bonus[pos], 0) + W_FOLLOW_DOC
+        return bonus[self._clause_doc]
 
     # -- retrieval ----------------------------------------------------------------
 
@@ -194,6 +225,7 @@ class HybridRetriever:
         fused = W_CLAUSE * _scaled(s_clause, allowed) + W_CHUNK * _scaled(s_chunk, allowed) + W_DOC * _scaled(s_doc, allowed)
         if chunk_dense:
             fused = fused + self.dense_weight * dense_cl
+        fused = np.where(fused > 0, fused + self._doc_prior(question, history, a.follow_up), fused)
         fused = np.where(allowed, fused, -1.0)
         # coordination: reward clauses that cover more of the question's (IDF-weighted) words
         head = _top(fused, max(k, RERANK_DEPTH))

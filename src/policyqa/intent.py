@@ -1,0 +1,64 @@
+"""Question analysis beyond words: which kind of document a question is after, and whether it
+leans on the previous question.  Cues are data (``data/question_cues.txt``) that staff extend.
+
+* ``document_kind(q)`` → ``"plan"`` (what the government does this year: work plans),
+  ``"law"`` (rights, duties, deadlines, penalties: laws and regulations) or ``""`` (no lean).
+  Each cue found counts one vote; the side with more votes wins.
+* ``is_elliptical(q, names_something)`` → True when the question opens or ends like a follow-up
+  (那…呢, 这个…) or names nothing the corpus knows (``交上去以后多久能批？``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+PLAN_LEVELS = frozenset({"工作计划"})
+LAW_LEVELS = frozenset({"法律", "行政法规", "地方性法规", "部门规章", "地方政府规章"})
+
+
+@dataclass(frozen=True)
+class QuestionCues:
+    plan: tuple[str, ...]
+    law: tuple[str, ...]
+    elliptical: tuple[str, ...]
+
+    def document_kind(self, question: str) -> str:
+        plan = sum(1 for c in self.plan if c in question)
+        law = sum(1 for c in self.law if c in question)
+        if plan > law:
+            return "plan"
+        if law > plan:
+            return "law"
+        return ""
+
+    def is_elliptical(self, question: str, names_something: Callable[[str], bool]) -> bool:
+        q = question.strip().rstrip("？?。！!")
+        opens = any(q.startswith(c) for c in self.elliptical if len(c) > 0) or q.endswith("呢")
+        return opens or not names_something(question)
+
+
+def parse_cues(lines: Iterable[str]) -> QuestionCues:
+    """``[plan]`` / ``[law]`` / ``[elliptical]`` sections of one cue per line; ``#`` comments."""
+    sections: dict[str, list[str]] = {"plan": [], "law": [], "elliptical": []}
+    current = None
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r"\[(\w+)\]", line)
+        if m:
+            current = m.group(1) if m.group(1) in sections else None
+            continue
+        if current:
+            sections[current].append(line)
+    return QuestionCues(tuple(sections["plan"]), tuple(sections["law"]), tuple(sections["elliptical"]))
+
+
+@lru_cache(maxsize=1)
+def default_cues() -> QuestionCues:
+    text = resources.files("policyqa").joinpath("data/question_cues.txt").read_text(encoding="utf-8")
+    return parse_cues(text.splitlines())

@@ -1,0 +1,30 @@
+"""Question cues: plan vs law lean, elliptical follow-ups (data/question_cues.txt)."""
+
+import pytest
+
+from policyqa.intent import default_cues, parse_cues
+
+
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("今年政府有没有打算整治供热不达标？", "plan"),
+        ("物业公司把广告位租出去，能罚多少？", "law"),
+        ("公租房", ""),
+    ],
+)
+def test_document_kind(question, kind):
+    assert default_cues().document_kind(question) == kind
+
+
+def test_elliptical_questions_lean_on_the_previous_one():
+    cues = default_cues()
+    knows = lambda q: "公积金" in q  # noqa: E731 - the corpus knows only 公积金 here
+    assert cues.is_elliptical("那我要是一直租房住呢？", knows)
+    assert cues.is_elliptical("交上去以后多久能批？", knows)  # names nothing the corpus knows
+    assert not cues.is_elliptical("租房可以提取公积金吗？", knows)  # complete: starts fresh
+
+
+def test_cue_file_format():
+    cues = parse_cues(["# comment", "[plan]", "今年", "[law]", "罚款 # inline", "[unknown]", "x"])
+    assert cues.plan == ("今年",) and cues.law == ("罚款",) and cues.elliptical == ()
