@@ -228,6 +228,16 @@ def test_405_allow_lists_every_method(client, method, path, allowed):
     assert set(re.split(r",\s*", response.headers["allow"])) == allowed
 
 
+def test_405_allow_matches_the_documented_methods_of_every_path(client):
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        documented = {m.upper() for m in operations}
+        url = path.replace("{doc_id}", "some-doc").replace("{number}", "1")
+        response = client.request("PATCH", url)
+        assert response.status_code == 405, path
+        assert set(re.split(r",\s*", response.headers["allow"])) - {"HEAD"} == documented, path
+
+
 def test_feedback_helpful_must_be_boolean(client):
     for value in (0, 1, "true", "false", None):
         body = {"session_id": "abc", "question": "问题", "helpful": value}

@@ -40,6 +40,28 @@ _ASK_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _sse_event_schema(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object", "required": ["event", "data"],
+        "properties": {
+            "event": {"const": event},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data},
+        },
+    }
+
+
+#: One server-sent event of ``/api/ask/stream`` (OpenAPI < 3.2: the media type's schema is one event).
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        _sse_event_schema("token", {"type": "object", "required": ["text"], "additionalProperties": False,
+                                    "properties": {"text": {"type": "string"}}}),
+        _sse_event_schema("citations", {"type": "array", "items": {"$ref": "#/components/schemas/CitationOut"}}),
+        _sse_event_schema("done", {"$ref": "#/components/schemas/AnswerOut"}),
+        _sse_event_schema("error", {"$ref": "#/components/schemas/ErrorBody"}),
+    ],
+}
+
+
 def check_question(question: str, limit: int) -> str:
     """The stripped question without control characters, or InvalidQuestionError with a Chinese
     message (same rule as the engine; ``""``, ``"  "`` and ``"\u0000"`` all give ``invalid_question``)."""
@@ -89,8 +111,9 @@ def build_ask_router() -> APIRouter:
         responses={
             200: {
                 "description": "Server-sent events: `token` ({\"text\"}) pieces of the answer, then `citations` "
-                               "(list), then `done` (the full answer, as from /api/ask).",
-                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                               "(list), then `done` (the full answer, as from /api/ask); `error` "
+                               "(`{code, message}`) only if the stream fails.  The schema describes one event.",
+                "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
             },
             **_ASK_ERRORS,
         },
