@@ -10,8 +10,9 @@ Two kinds of records, kept in one SQLite file (``settings.data_dir / "feedback.s
 
 Both tables are bounded: records older than ``retention_days`` (default 180) are deleted, and
 each table keeps at most ``max_rows`` records (default 100,000; the oldest go first).  With the
-clipped field lengths below that caps the file at roughly ``2 × max_rows × 6 kB`` in the worst
-case (SQLite reuses freed pages, so the file does not grow past its peak).  The purge runs when
+clipped field lengths below that caps the file at roughly ``max_rows × 15 kB`` in the worst case
+(≈ 9 kB per vote with a comment, ≈ 6 kB per gap, all CJK at full length; SQLite reuses freed
+pages, so the file does not grow past its peak).  The purge runs when
 the log is opened and after every :data:`PURGE_EVERY` writes.
 
 Only the standard library is used.  One connection is shared between threads behind a
