@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     tmp = tempfile.TemporaryDirectory(prefix="wechat-latency-")
     values: dict[str, object] = {
         "corpus_dir": ROOT / "corpus", "index_dir": args.index_dir or Path(tmp.name) / "index",
-        "data_dir": Path(tmp.name) / "data", "wechat_token": TOKEN, "wechat_aes_key": AES_KEY, "wechat_appid": APPID,
+        "data_dir": Path(tmp.name) / "data", "wechat_token": TOKEN, "wechat_appid": APPID,
+        # with an AES key configured plaintext callbacks are refused (safe mode cannot be bypassed)
+        "wechat_aes_key": AES_KEY if args.mode == "aes" else "",
         "wechat_rate_limit_per_minute": 0,
     }
     if args.embedder:

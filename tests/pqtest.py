@@ -31,6 +31,11 @@ def make_settings(base: Path, *, kb: bool = False, **overrides) -> Settings:
         index_dir=base / "index",
         data_dir=base / "data",
         embedder="hash",
+        # the per-client limits are off in tests (one client sends everything); tests of the
+        # limits turn them on
+        rate_limit_ask_per_minute=0,
+        rate_limit_feedback_per_minute=0,
+        rate_limit_search_per_minute=0,
     )
     values.update(overrides)
     return Settings(**values)

@@ -113,3 +113,36 @@ def test_memory_database():
         fb.record_gap("问", "refused")
         assert fb.gaps()[0].count == 1
     assert not Path(":memory:").exists()
+
+
+def test_records_past_retention_are_purged(tmp_path):
+    clock = Clock()
+    with FeedbackLog(tmp_path / "fb.sqlite3", clock=clock, retention_days=180) as fb:
+        fb.record_gap("旧问题", "refused")
+        fb.record_feedback("s1", "旧投票", True)
+        clock.now += 179 * 86400
+        fb.record_gap("新问题", "refused")
+        assert fb.purge() == 0
+        clock.now += 2 * 86400  # the first two records are now older than 180 days
+        assert fb.purge() == 2
+        assert [g.question for g in fb.gaps()] == ["新问题"] and fb.feedback() == []
+    clock.now += 365 * 86400
+    with FeedbackLog(tmp_path / "fb.sqlite3", clock=clock) as fb:  # purged again on open
+        assert fb.counts() == {"feedback": 0, "gaps": 0}
+
+
+def test_size_cap_keeps_the_newest_rows(tmp_path):
+    with FeedbackLog(tmp_path / "fb.sqlite3", clock=Clock(), max_rows=150) as fb:
+        for i in range(1000):  # unique refused questions, as in the gap-log flood of issue 11
+            fb.record_gap(f"无关问题{i}", "refused")
+        counts = fb.counts()
+        assert counts["gaps"] <= 150 + 100  # purged every 100 writes
+        fb.purge()
+        assert fb.counts()["gaps"] == 150
+        assert fb.gaps(1000)[0].question.startswith("无关问题")
+        assert {g.question for g in fb.gaps(1000)} == {f"无关问题{i}" for i in range(850, 1000)}
+
+
+def test_bounds_validated(tmp_path):
+    with pytest.raises(ValueError):
+        FeedbackLog(tmp_path / "x.sqlite3", retention_days=0)

@@ -29,8 +29,10 @@ from policyqa.wechat import (
     WeChatResponder,
     ensure_safe_xml,
     format_answer,
+    replay_window,
     trim_sentences,
 )
+from policyqa.state import MemoryStore
 from pqtest import hostile_wechat_xml
 
 DOC = "2022年全区住房城乡建设工作要点"
@@ -339,14 +341,38 @@ def test_event_dedup_by_sender_and_create_time(make_responder):
     assert responder.handle(event_xml("subscribe", create_time=1)) == first
 
 
-def test_dedup_entries_expire(make_responder):
+def test_dedup_lasts_the_replay_window_then_expires(make_responder):
     clock = FakeClock()
     engine = FakeEngine()
     responder = make_responder(engine, clock=clock)
-    responder.handle(text_xml("保租房", msg_id=5))
-    clock.now += 61
+    first = responder.handle(text_xml("保租房", msg_id=5))
+    clock.now += 62  # issue 11: a replay after 62 s was answered again
+    assert responder.handle(text_xml("保租房", msg_id=5)) == first
+    clock.now += replay_window(responder.settings)
     responder.handle(text_xml("保租房", msg_id=5))
     assert len(engine.calls) == 2
+
+
+def test_dedup_keyed_on_sender_and_msgid(make_responder):
+    engine = FakeEngine()
+    responder = make_responder(engine)
+    a = responder.handle(text_xml("保租房", msg_id=9, source="oFollowerA"))
+    b = responder.handle(text_xml("老旧小区", msg_id=9, source="oFollowerB"))
+    assert parse_message(a).target == "oFollowerA" and parse_message(b).target == "oFollowerB"
+    assert [q for q, _ in engine.calls] == ["保租房", "老旧小区"]
+
+
+def test_dedup_memory_is_bounded(make_responder):
+    store = MemoryStore(max_items=50)
+    engine = FakeEngine()
+    responder = WeChatResponder(lambda: engine, Settings(wechat_token="t", wechat_rate_limit_per_minute=0),
+                                ConversationStore(), store=store)
+    try:
+        for i in range(200):
+            responder.handle(event_xml("subscribe", source=f"o{i}", create_time=i))
+        assert store.size("wxreply") <= 50
+    finally:
+        responder.close()
 
 
 # ------------------------------------------------------------------ time budget

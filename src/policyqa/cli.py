@@ -5,7 +5,7 @@
     policyqa search "关键词" [--doc D] [--section S] [--limit N] [--json]
     policyqa documents [--json]
     policyqa eval FILE.jsonl [--json] [--baseline bm25|dense|langchain]
-    policyqa serve [--host H] [--port P] [--workers N]
+    policyqa serve [--host H] [--port P] [--workers N] [--dev]
     policyqa bench quality|perf ...
 
 Exit codes: 0 ok, 1 policyqa error (message on stderr), 2 usage error.
@@ -161,9 +161,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.dev:
+        settings = settings.model_copy(update={"allow_short_admin_key": True})
+    settings.check_admin_key()  # refuse a guessable admin key before anything is loaded
+
     from .service import run
 
-    run(_settings(args), host=args.host, port=args.port, workers=args.workers)
+    run(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
@@ -223,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
     sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--dev", action="store_true",
+                    help="development: accept an admin key shorter than 16 characters")
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("bench", help="benchmarks (quality on public datasets, performance at scale)")

@@ -9,6 +9,9 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+#: The shortest admin key ``policyqa serve`` accepts (see :meth:`Settings.check_admin_key`).
+MIN_ADMIN_KEY_CHARS = 16
+
 DEFAULT_CONTACT = "如需进一步咨询，请拨打 12345 政务服务便民热线，或向当地住房和城乡建设主管部门咨询。"
 
 
@@ -54,6 +57,17 @@ class Settings(BaseSettings):
     session_max_turns: int = 6
     session_ttl_seconds: int = 1800
     session_max_sessions: int = 10_000
+    # abuse limits, per client address (0 = off); 429 with Retry-After past them (docs/service.md)
+    rate_limit_ask_per_minute: int = Field(default=20, ge=0)  # /api/ask and /api/ask/stream together
+    rate_limit_feedback_per_minute: int = Field(default=20, ge=0)
+    rate_limit_search_per_minute: int = Field(default=60, ge=0)
+    admin_auth_max_failures: int = Field(default=10, ge=0)  # wrong admin keys per client …
+    admin_auth_window_seconds: int = Field(default=900, ge=1)  # … within this window → 429 until it passes
+    allow_short_admin_key: bool = False  # development only: start with an admin key < 16 characters
+    state_max_keys: int = Field(default=100_000, ge=100)  # cap per kind of rate-limit/nonce/dedup memory
+    # the gap and feedback log (data_dir/feedback.sqlite3)
+    feedback_retention_days: int = Field(default=180, ge=1)  # older records are deleted
+    feedback_max_rows: int = Field(default=100_000, ge=100)  # per table; the oldest go first
 
     # WeChat official account
     wechat_token: str = ""
@@ -63,6 +77,18 @@ class Settings(BaseSettings):
     wechat_timestamp_window: int = 300
     wechat_rate_limit_per_minute: int = 10
     wechat_max_body_bytes: int = 64 * 1024
+
+    def check_admin_key(self) -> None:
+        """Raise :class:`~policyqa.errors.ConfigError` if the admin key is set but shorter than
+        :data:`MIN_ADMIN_KEY_CHARS` characters, unless ``allow_short_admin_key`` (development)."""
+        if self.admin_key and len(self.admin_key) < MIN_ADMIN_KEY_CHARS and not self.allow_short_admin_key:
+            from .errors import ConfigError
+
+            raise ConfigError(
+                f"POLICYQA_ADMIN_KEY is shorter than {MIN_ADMIN_KEY_CHARS} characters: use a long random secret "
+                "(python -c \"import secrets;print(secrets.token_urlsafe(32))\"), or start with --dev "
+                "(POLICYQA_ALLOW_SHORT_ADMIN_KEY=true) for development only"
+            )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -8,6 +8,13 @@ Two kinds of records, kept in one SQLite file (``settings.data_dir / "feedback.s
   (NFKC, whitespace and trailing punctuation removed), most frequent first — to see
   what citizens ask that the published policies do not cover.
 
+Both tables are bounded: records older than ``retention_days`` (default 180) are deleted, and
+each table keeps at most ``max_rows`` records (default 100,000; the oldest go first).  With the
+clipped field lengths below that caps the file at roughly ``max_rows × 15 kB`` in the worst case
+(≈ 9 kB per vote with a comment, ≈ 6 kB per gap, all CJK at full length; SQLite reuses freed
+pages, so the file does not grow past its peak).  The purge runs when
+the log is opened and after every :data:`PURGE_EVERY` writes.
+
 Only the standard library is used.  One connection is shared between threads behind a
 lock (``check_same_thread=False``); WAL mode lets several server processes share the file.
 """
@@ -30,6 +37,10 @@ FEEDBACK_FILENAME = "feedback.sqlite3"
 MAX_QUESTION_CHARS = 1000
 MAX_COMMENT_CHARS = 2000
 MAX_FIELD_CHARS = 100  # session ids, reasons, sources
+DEFAULT_RETENTION_DAYS = 180
+DEFAULT_MAX_ROWS = 100_000
+PURGE_EVERY = 100  # writes between purges
+_TABLES = ("feedback", "gaps")
 
 _TRAILING = "?？!！。.,，;；:：~～ \t\r\n"
 
@@ -97,12 +108,19 @@ def _to_datetime(stamp: float) -> datetime:
 
 
 class FeedbackLog:
-    """Thread-safe store of feedback and gaps in one SQLite file."""
+    """Thread-safe store of feedback and gaps in one SQLite file, bounded by age
+    (``retention_days``) and size (``max_rows`` per table)."""
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time,
+                 retention_days: float = DEFAULT_RETENTION_DAYS, max_rows: int = DEFAULT_MAX_ROWS) -> None:
+        if retention_days <= 0 or max_rows < 1:
+            raise ValueError("retention_days must be > 0 and max_rows >= 1")
         self.path = Path(path)
+        self.retention_days = retention_days
+        self.max_rows = int(max_rows)
         self._clock = clock
         self._lock = threading.Lock()
+        self._writes = 0
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
@@ -111,11 +129,45 @@ class FeedbackLog:
                 self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.executescript(_SCHEMA)
             self._conn.commit()
+        self.purge()
 
     @classmethod
-    def in_dir(cls, data_dir: Path | str) -> FeedbackLog:
-        """The log at ``data_dir / "feedback.sqlite3"`` (the folder is created)."""
-        return cls(Path(data_dir) / FEEDBACK_FILENAME)
+    def in_dir(cls, data_dir: Path | str, **bounds: float) -> FeedbackLog:
+        """The log at ``data_dir / "feedback.sqlite3"`` (the folder is created); ``bounds``:
+        ``retention_days``, ``max_rows``."""
+        return cls(Path(data_dir) / FEEDBACK_FILENAME, **bounds)  # type: ignore[arg-type]
+
+    # -- bounds ----------------------------------------------------------------------------
+
+    def purge(self) -> int:
+        """Delete records past the retention age and beyond ``max_rows`` per table; the count deleted."""
+        cutoff = self._clock() - self.retention_days * 86400.0
+        deleted = 0
+        with self._lock:
+            for table in _TABLES:
+                deleted += self._conn.execute(f"DELETE FROM {table} WHERE created_at < ?", (cutoff,)).rowcount
+                row = self._conn.execute(
+                    f"SELECT id FROM {table} ORDER BY id DESC LIMIT 1 OFFSET ?", (self.max_rows,)
+                ).fetchone()
+                if row is not None:
+                    deleted += self._conn.execute(f"DELETE FROM {table} WHERE id <= ?", (row[0],)).rowcount
+            self._conn.commit()
+        if deleted:
+            logger.info("feedback log: purged %d old records", deleted)
+        return deleted
+
+    def _wrote(self) -> None:
+        """Count a write; purge every PURGE_EVERY writes (called outside the lock)."""
+        with self._lock:
+            self._writes += 1
+            due = self._writes % PURGE_EVERY == 0
+        if due:
+            self.purge()
+
+    def counts(self) -> dict[str, int]:
+        """Records per table (``feedback``, ``gaps``)."""
+        with self._lock:
+            return {t: int(self._conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in _TABLES}
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -134,6 +186,7 @@ class FeedbackLog:
             if not helpful:
                 self._insert_gap(now, question, "unhelpful", source)
             self._conn.commit()
+        self._wrote()
 
     def record_gap(self, question: str, reason: str, source: str = "web") -> None:
         """Log a question the corpus did not answer (``reason``: ``refused``, ``unhelpful``, …)."""
@@ -143,6 +196,7 @@ class FeedbackLog:
         with self._lock:
             self._insert_gap(now, question, reason, source)
             self._conn.commit()
+        self._wrote()
 
     def _insert_gap(self, now: float, question: str, reason: str, source: str) -> None:
         question = _clip(question.strip(), MAX_QUESTION_CHARS)

@@ -10,9 +10,11 @@ decrypts safe-mode (安全模式) messages; everything after that lives here:
 WeChat's passive-reply rules shape the design:
 
 * WeChat waits 5 s for a reply, then retries the same message up to three times.
-  Replies are cached by ``MsgId`` (events: ``FromUserName`` + ``CreateTime``) and a retry
-  that arrives while the first request is still computing waits for the same result, so
-  the engine is asked exactly once and every copy gets the identical reply.
+  Replies are cached by sender + ``MsgId`` (events: ``FromUserName`` + ``CreateTime``) in a
+  :class:`~policyqa.state.StateStore` for the whole replay window (twice
+  ``settings.wechat_timestamp_window``, plus a minute), and a retry that arrives while the
+  first request is still computing waits for the same result, so the engine is asked exactly
+  once and every copy gets the identical reply — and never another follower's reply.
 * The engine gets ``settings.wechat_budget_seconds`` (default 4 s).  If it is slower the
   follower gets a short holding text; the answer is still computed, and cached so that
   re-sending the same question within a few minutes gets it at once.
@@ -29,7 +31,7 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -47,6 +49,7 @@ from .config import Settings
 from .conversation import ConversationStore
 from .errors import InvalidQuestionError, PolicyQAError, WeChatMessageError
 from .models import Answer, Turn
+from .state import MemoryStore, RateLimit, StateStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import QAEngine
@@ -346,36 +349,13 @@ class TTLCache:
         return len(self._items)
 
 
-class RateLimiter:
-    """Per-key sliding window: at most ``limit`` events per ``window`` seconds (``limit <= 0``: unlimited)."""
-
-    def __init__(self, limit: int, window: float = 60.0, max_keys: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self.max_keys = max_keys
-        self._clock = clock
-        self._events: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        if self.limit <= 0:
-            return True
-        with self._lock:
-            now = self._clock()
-            events = self._events.pop(key, None) or deque()
-            while events and now - events[0] >= self.window:
-                events.popleft()
-            allowed = len(events) < self.limit
-            if allowed:
-                events.append(now)
-            self._events[key] = events
-            while len(self._events) > self.max_keys:
-                self._events.popitem(last=False)
-            return allowed
-
-
 # --------------------------------------------------------------------------- responder
+
+
+def replay_window(settings: Settings) -> float:
+    """Seconds a signed request can be replayed: its timestamp may be ``wechat_timestamp_window``
+    off either way, so nonces and reply dedup are kept for twice that, plus a minute."""
+    return 2.0 * settings.wechat_timestamp_window + 60.0
 
 
 def follower_hash(openid: str) -> str:
@@ -391,7 +371,7 @@ class _Outcome:
     refused: bool = False
 
 
-_HOLDING = object()  # dedup-cache marker: this message got the holding text
+_HOLDING = "\x00holding"  # dedup marker: this message got the holding text (not valid XML: never a reply)
 
 
 @dataclass
@@ -406,8 +386,10 @@ class WeChatResponder:
     """Turns a decrypted WeChat message (XML) into the passive reply XML.
 
     ``get_engine`` is called lazily in a worker thread (so a slow first load falls under
-    the time budget too).  ``clock`` drives the caches' and rate limiter's time (tests
-    pass a fake); the engine budget always uses real time.
+    the time budget too).  ``store`` keeps the reply dedup (namespace ``wxreply``) and the
+    per-follower rate limit (``wxrate``); by default an in-memory store on ``clock``.
+    ``clock`` drives the caches' and rate limiter's time (tests pass a fake); the engine
+    budget always uses real time.  ``dedup_ttl`` defaults to :func:`replay_window`.
     """
 
     def __init__(
@@ -420,9 +402,10 @@ class WeChatResponder:
         *,
         max_workers: int = 4,
         max_queued: int = 32,
-        dedup_ttl: float = 60.0,
+        dedup_ttl: float | None = None,
         reask_ttl: float = 300.0,
         max_cached: int = 10_000,
+        store: StateStore | None = None,
     ) -> None:
         self._get_engine = get_engine
         self.settings = settings
@@ -433,14 +416,15 @@ class WeChatResponder:
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="policyqa-wechat")
         self._max_outstanding = max_workers + max_queued
         self._outstanding = 0
-        # dedup: finished replies by message key, and futures of replies being computed
-        self._replies = TTLCache(max_cached, dedup_ttl, clock)
+        # dedup: finished replies by message key (in the store), and futures of replies being computed
+        self._store = store if store is not None else MemoryStore(max_cached, clock)
+        self._dedup_ttl = dedup_ttl if dedup_ttl is not None else replay_window(settings)
         self._inflight: dict[str, Future[str | None]] = {}
         # answers that finished after the budget, for the follower's re-ask
         self._late = TTLCache(max_cached, reask_ttl, clock)
         self._questions: dict[tuple[str, str], _Pending] = {}
         self._lock = threading.Lock()
-        self._limiter = RateLimiter(settings.wechat_rate_limit_per_minute, 60.0, max_cached, clock)
+        self._limiter = RateLimit(self._store, "wxrate", settings.wechat_rate_limit_per_minute, 60.0)
 
     # -- public ---------------------------------------------------------------------
 
@@ -460,8 +444,8 @@ class WeChatResponder:
         key = self._message_key(message)
 
         with self._lock:
-            cached = self._replies.get(key)
-            retry = cached is _HOLDING  # we sent a holding text: a retry may get the answer now
+            cached = self._store.get(key)
+            retry = cached == _HOLDING  # we sent a holding text: a retry may get the answer now
             if retry:
                 cached = None
             future = self._inflight.get(key) if cached is None else None
@@ -491,7 +475,7 @@ class WeChatResponder:
             raise
         with self._lock:
             if keep is not None:
-                self._replies.put(key, keep)
+                self._store.put(key, keep, self._dedup_ttl)
             self._inflight.pop(key, None)
         future.set_result(reply)
         self._log(message, key, started, outcome)
@@ -505,17 +489,19 @@ class WeChatResponder:
 
     @staticmethod
     def _message_key(message: Any) -> str:
+        """Dedup key: sender + MsgId (MsgIds of different followers may collide); events have
+        none, so sender + CreateTime (WeChat's advice)."""
         msg_id = message.id if message.type != "event" else 0
         if msg_id:
-            return f"msg:{msg_id}"
-        return f"evt:{message.source}:{message._data.get('CreateTime', '')}"
+            return f"wxreply:msg:{message.source}:{msg_id}"
+        return f"wxreply:evt:{message.source}:{message._data.get('CreateTime', '')}"
 
     def _render(self, message: Any, text: str) -> str:
         # wechatpy writes Content as CDATA without escaping: keep it well-formed
         text = _XML_INVALID.sub("", text).replace("]]>", "]] >")
         return create_reply(text, message).render()
 
-    def _respond(self, message: Any, *, retry: bool = False) -> tuple[str | None, object, str]:
+    def _respond(self, message: Any, *, retry: bool = False) -> tuple[str | None, str | None, str]:
         """(reply XML or None, what to cache for retries (None: nothing), outcome tag for the log)."""
         if message.type == "event":
             event = (getattr(message, "event", "") or message._data.get("Event", "") or "").lower()
@@ -532,7 +518,7 @@ class WeChatResponder:
             return self._cached(self._render(message, HELP_TEXT), "help")
         if not question:
             return self._cached(self._render(message, EMPTY_QUESTION_TEXT), "empty")
-        if not retry and not self._limiter.allow(message.source):
+        if not retry and not self._limiter.hit(message.source).allowed:
             return self._cached(self._render(message, RATE_LIMITED_TEXT), "rate-limited")
         text, outcome = self._answer(message.source, question)
         reply = self._render(message, text)
@@ -543,7 +529,7 @@ class WeChatResponder:
         return self._cached(reply, outcome)
 
     @staticmethod
-    def _cached(reply: str | None, outcome: str) -> tuple[str | None, object, str]:
+    def _cached(reply: str | None, outcome: str) -> tuple[str | None, str | None, str]:
         return reply, reply or "", outcome
 
     # -- answering under a time budget ------------------------------------------------
@@ -610,6 +596,6 @@ class WeChatResponder:
     def _log(self, message: Any, key: str, started: float, outcome: str) -> None:
         logger.info(
             "wechat message id=%s type=%s from=%s outcome=%s ms=%.1f",
-            message.id or key.split(":", 1)[0], message.type, follower_hash(message.source or ""),
+            message.id or "event", message.type, follower_hash(message.source or ""),
             outcome, (time.monotonic() - started) * 1000,
         )

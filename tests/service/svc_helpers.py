@@ -68,6 +68,9 @@ def live_policyqa(settings: Settings, base: Path, **env_overrides: str) -> Itera
         "POLICYQA_CORPUS_DIR": str(base / "corpus"),
         "POLICYQA_INDEX_DIR": str(base / "index"),
         "POLICYQA_DATA_DIR": str(base / "data"),
+        "POLICYQA_RATE_LIMIT_ASK_PER_MINUTE": "0",  # load tests send everything from one address
+        "POLICYQA_RATE_LIMIT_SEARCH_PER_MINUTE": "0",
+        "POLICYQA_RATE_LIMIT_FEEDBACK_PER_MINUTE": "0",
         **env_overrides,
     }
     url = f"http://127.0.0.1:{port}"

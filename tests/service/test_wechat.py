@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -72,8 +73,10 @@ def sign(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
 
 
-def signed_query(timestamp: str | None = None, nonce: str = NONCE, token: str = TOKEN) -> dict[str, str]:
+def signed_query(timestamp: str | None = None, nonce: str | None = None, token: str = TOKEN) -> dict[str, str]:
+    """A fresh signed query (a new random nonce each time, as WeChat sends)."""
     timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or str(secrets.randbelow(10**10))
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 
 
@@ -99,8 +102,8 @@ def encrypt_request(xml: str, key: str = AES_KEY, timestamp: str | None = None,
                     compatible: bool = False) -> tuple[dict[str, str], str]:
     """What WeChat sends in safe mode (or compatible mode: plaintext fields kept next to Encrypt)."""
     timestamp = timestamp or str(int(time.time()))
-    envelope = xmltodict.parse(WeChatCrypto(TOKEN, key, APPID).encrypt_message(xml, NONCE, timestamp))["xml"]
     params = signed_query(timestamp)
+    envelope = xmltodict.parse(WeChatCrypto(TOKEN, key, APPID).encrypt_message(xml, params["nonce"], timestamp))["xml"]
     params.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"], openid=OPENID)
     if compatible:
         body = xml.replace("</xml>", f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>")
@@ -169,7 +172,7 @@ def test_not_configured_is_404_json():
 
 def test_plaintext_text_message():
     engine = FakeEngine()
-    response = post_plain(make_client(engine), text_xml("刚来城里工作租不起房怎么办？"))
+    response = post_plain(make_client(engine, wechat_aes_key=""), text_xml("刚来城里工作租不起房怎么办？"))
     assert response.status_code == 200
     content = reply_content(response.text)
     assert "保障性租赁住房" in content and f"《{DOC}》第5条「发展保障性租赁住房」" in content
@@ -218,7 +221,7 @@ def test_retries_one_engine_call_identical_replies():
 
 def test_concurrent_retries_one_engine_call():
     engine = FakeEngine(delay=0.3)
-    client = make_client(engine)
+    client = make_client(engine, wechat_aes_key="")
     xml = text_xml("保租房", msg_id=4343)
     with ThreadPoolExecutor(3) as pool:
         responses = list(pool.map(lambda _: post_plain(client, xml), range(3)))
@@ -250,7 +253,7 @@ def test_slow_engine_holding_text_then_answer():
 
 
 def test_rate_limit_friendly_text():
-    client = make_client(FakeEngine(), wechat_rate_limit_per_minute=1)
+    client = make_client(FakeEngine(), wechat_rate_limit_per_minute=1, wechat_aes_key="")
     assert "第5条" in reply_content(post_plain(client, text_xml("问题一", msg_id=1)).text)
     assert reply_content(post_plain(client, text_xml("问题二", msg_id=2)).text) == RATE_LIMITED_TEXT
 
@@ -343,39 +346,103 @@ def _not_utf8(client):
     return post_plain(client, text_xml("保租房").encode("gb18030"))
 
 
+def _plaintext_in_safe_mode(client):
+    return post_plain(client, text_xml("保租房"))
+
+
+# name → (request, expected status, mode of the server: "aes" = AES key configured, "plain" = none)
 REJECTIONS = {
-    "forged-signature": (_forged_signature, 403),
-    "no-signature": (_no_signature, 403),
-    "stale-timestamp": (_stale, 403),
-    "future-timestamp": (_future, 403),
-    "wrong-aes-key": (_wrong_aes_key, 403),
-    "forged-msg-signature": (_forged_msg_signature, 403),
-    "aes-without-msg-signature": (_aes_no_msg_signature, 403),
-    "malformed-xml": (_malformed, 400),
-    "xxe": (_xxe, 400),
-    "billion-laughs": (_laughs, 400),
-    "xxe-envelope": (_xxe_in_envelope, 400),
-    "xxe-in-ciphertext": (_xxe_inside_ciphertext, 400),
-    "billion-laughs-in-ciphertext": (_laughs_inside_ciphertext, 400),
-    "oversized": (_oversized, 413),
-    "oversized-chunked": (_oversized_chunked, 413),
-    "not-a-message": (_not_a_message, 400),
-    "not-utf8": (_not_utf8, 400),
+    "forged-signature": (_forged_signature, 403, "aes"),
+    "no-signature": (_no_signature, 403, "aes"),
+    "stale-timestamp": (_stale, 403, "aes"),
+    "future-timestamp": (_future, 403, "aes"),
+    "wrong-aes-key": (_wrong_aes_key, 403, "aes"),
+    "forged-msg-signature": (_forged_msg_signature, 403, "aes"),
+    "aes-without-msg-signature": (_aes_no_msg_signature, 403, "aes"),
+    "plaintext-in-safe-mode": (_plaintext_in_safe_mode, 403, "aes"),
+    "malformed-xml": (_malformed, 400, "plain"),
+    "xxe": (_xxe, 400, "plain"),
+    "billion-laughs": (_laughs, 400, "plain"),
+    "xxe-envelope": (_xxe_in_envelope, 400, "aes"),
+    "xxe-in-ciphertext": (_xxe_inside_ciphertext, 400, "aes"),
+    "billion-laughs-in-ciphertext": (_laughs_inside_ciphertext, 400, "aes"),
+    "oversized": (_oversized, 413, "plain"),
+    "oversized-chunked": (_oversized_chunked, 413, "plain"),
+    "not-a-message": (_not_a_message, 400, "plain"),
+    "not-utf8": (_not_utf8, 400, "plain"),
 }
 
 
 @pytest.mark.parametrize("name", list(REJECTIONS))
 def test_rejected_without_engine_call_and_server_unharmed(name):
-    send, status = REJECTIONS[name]
+    send, status, mode = REJECTIONS[name]
     engine = FakeEngine()
-    client = make_client(engine)
+    client = make_client(engine) if mode == "aes" else make_client(engine, wechat_aes_key="")
     response = send(client)
     assert response.status_code == status
     assert "root:" not in response.text and "lol" not in response.text
     assert engine.calls == 0
-    good, params = post_aes(client, text_xml("保租房", msg_id=99))
-    assert good.status_code == 200 and "第5条" in reply_content(decrypt_reply(good, params))
+    if mode == "aes":
+        good, params = post_aes(client, text_xml("保租房", msg_id=99))
+        assert good.status_code == 200 and "第5条" in reply_content(decrypt_reply(good, params))
+    else:
+        assert "第5条" in reply_content(post_plain(client, text_xml("保租房", msg_id=99)).text)
     assert engine.calls == 1
+
+
+# ------------------------------------------------------------------ safe mode cannot be bypassed
+
+
+def test_safe_mode_triple_reused_for_plaintext_bodies_is_refused():
+    """The attack of issue 11: reuse the signature/timestamp/nonce of a real safe-mode callback
+    with plaintext bodies.  With an AES key configured, plaintext is never accepted."""
+    engine = FakeEngine()
+    client = make_client(engine)
+    good, params = post_aes(client, text_xml("保租房", msg_id=1))
+    assert good.status_code == 200 and engine.calls == 1
+    triple = {k: params[k] for k in ("signature", "timestamp", "nonce")}
+    for i in range(5):
+        forged = client.post("/wechat", params=triple, content=text_xml(f"问题{i}", msg_id=100 + i))
+        assert forged.status_code == 403
+        forged = client.post("/wechat", params={**triple, "encrypt_type": "raw"}, content=text_xml("x", msg_id=200 + i))
+        assert forged.status_code == 403
+    assert engine.calls == 1
+
+
+def test_triple_accepted_for_one_body_only():
+    """Plaintext mode (no AES key): a triple works for one body; a byte-identical resend (WeChat's
+    retry) gets the same cached reply; any other body with the same triple is refused."""
+    engine = FakeEngine()
+    client = make_client(engine, wechat_aes_key="")
+    params = signed_query()
+    body = text_xml("保租房", msg_id=7)
+    first = client.post("/wechat", params=params, content=body)
+    assert first.status_code == 200
+    assert client.post("/wechat", params=params, content=body).text == first.text
+    for i in range(5):
+        assert client.post("/wechat", params=params, content=text_xml(f"问题{i}", msg_id=8 + i)).status_code == 403
+    assert engine.calls == 1
+
+
+def test_safe_mode_replayed_request_answered_from_cache_once():
+    engine = FakeEngine()
+    client = make_client(engine)
+    params, body = encrypt_request(text_xml("保租房", msg_id=31))
+    first = client.post("/wechat", params=params, content=body)
+    again = client.post("/wechat", params=params, content=body)
+    assert first.status_code == again.status_code == 200
+    assert reply_content(decrypt_reply(first, params)) == reply_content(decrypt_reply(again, params))
+    assert engine.calls == 1
+
+
+def test_same_msgid_from_two_followers_gets_each_their_own_reply():
+    engine = FakeEngine()
+    client = make_client(engine)
+    for openid in ("oFollowerA", "oFollowerB"):
+        response, params = post_aes(client, text_xml("保租房", msg_id=5555, source=openid))
+        reply = parse_message(decrypt_reply(response, params))
+        assert reply.target == openid
+    assert engine.calls == 2
 
 
 def test_safe_mode_without_aes_key_configured_is_rejected():
@@ -407,14 +474,15 @@ def test_real_engine_safe_mode(real_client, question):
     assert content != HOLDING_TEXT
 
 
-def test_real_engine_plaintext_follow_up(real_client):
-    first = reply_content(post_plain(real_client, text_xml("保障性租赁住房有什么安排？", msg_id=1)).text)
-    second = reply_content(post_plain(real_client, text_xml("那老旧小区呢？", msg_id=2)).text)
-    assert "《" in first and second
+def test_real_engine_follow_up(real_client):
+    first, params = post_aes(real_client, text_xml("保障性租赁住房有什么安排？", msg_id=1))
+    second, params2 = post_aes(real_client, text_xml("那老旧小区呢？", msg_id=2))
+    assert "《" in reply_content(decrypt_reply(first, params)) and reply_content(decrypt_reply(second, params2))
 
 
 def test_real_engine_off_topic_refusal(real_client):
-    content = reply_content(post_plain(real_client, text_xml("今天股市行情怎么样？", msg_id=3)).text)
+    response, params = post_aes(real_client, text_xml("今天股市行情怎么样？", msg_id=3))
+    content = reply_content(decrypt_reply(response, params))
     assert content  # a refusal (with the contact line) or a cited answer, never an error
 
 

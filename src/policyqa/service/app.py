@@ -19,10 +19,12 @@ from ..config import Settings
 from ..conversation import ConversationStore
 from ..feedback import FeedbackLog
 from ..manager import IndexManager
-from .deps import ADMIN_KEY_HEADER, ServiceState
+from ..state import MemoryStore, StateStore
+from .access_log import ACCESS_LOGGER, AccessLogRedactor
+from .deps import ADMIN_KEY_HEADER, Limits, ServiceState
 from .errors import install_error_handlers
 from .metrics import Metrics, MetricsMiddleware
-from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, TrailingSlashRedirectMiddleware
 from .pages import STATIC_DIR, build_pages_router
 from .routes_ask import build_ask_router
 from .routes_documents import MULTIPART_OVERHEAD, build_documents_router
@@ -51,26 +53,35 @@ def create_app(
     *,
     feedback_log: FeedbackLog | None = None,
     conversations: ConversationStore | None = None,
+    store: StateStore | None = None,
 ) -> FastAPI:
     """Build the service app.
 
     ``manager`` holds the engine (and rebuilds it on uploads); ``feedback_log`` defaults to
-    ``settings.data_dir / "feedback.sqlite3"`` (closed when the app shuts down);
-    ``conversations`` to a store bounded by the ``session_*`` settings.
+    ``settings.data_dir / "feedback.sqlite3"`` (closed when the app shuts down) with the
+    ``feedback_retention_days`` / ``feedback_max_rows`` bounds; ``conversations`` to a store
+    bounded by the ``session_*`` settings; ``store`` (rate limits, WeChat nonces and dedup) to
+    an in-memory :class:`~policyqa.state.MemoryStore` capped at ``state_max_keys`` per kind.
     """
     owns_log = feedback_log is None
-    log = feedback_log if feedback_log is not None else FeedbackLog.in_dir(settings.data_dir)
-    store = conversations or ConversationStore(
+    log = feedback_log if feedback_log is not None else FeedbackLog.in_dir(
+        settings.data_dir, retention_days=settings.feedback_retention_days, max_rows=settings.feedback_max_rows)
+    state_store = store if store is not None else MemoryStore(settings.state_max_keys)
+    sessions = conversations or ConversationStore(
         max_turns=settings.session_max_turns,
         ttl_seconds=settings.session_ttl_seconds,
         max_conversations=settings.session_max_sessions,
     )
     metrics = Metrics(manager)
-    wechat = create_wechat_router(lambda: manager.engine, settings, log)
+    wechat = create_wechat_router(lambda: manager.engine, settings, log, store=state_store)
+
+    redactor = AccessLogRedactor()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        logging.getLogger(ACCESS_LOGGER).addFilter(redactor)  # no openids or search words in the access log
         yield
+        logging.getLogger(ACCESS_LOGGER).removeFilter(redactor)
         if wechat.wechat_responder is not None:  # None while WeChat is not configured
             wechat.wechat_responder.close()
         if owns_log:
@@ -81,9 +92,11 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        redirect_slashes=False,  # TrailingSlashRedirectMiddleware redirects without reflecting Host
     )
     app.state.service = ServiceState(
-        settings=settings, manager=manager, conversations=store, feedback=log, metrics=metrics
+        settings=settings, manager=manager, conversations=sessions, feedback=log, metrics=metrics,
+        store=state_store, limits=Limits.from_settings(settings, state_store),
     )
     install_error_handlers(app)
 
@@ -94,12 +107,13 @@ def create_app(
     app.include_router(wechat)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    # middleware added last runs first: metrics → security headers → CORS → body limit → routes
+    # middleware added last runs first: metrics → security headers → CORS → slash redirect → body limit → routes
     app.add_middleware(
         BodyLimitMiddleware,
         default=DEFAULT_MAX_BODY_BYTES,
         limits={("POST", "/api/documents"): settings.max_upload_bytes + MULTIPART_OVERHEAD},
     )
+    app.add_middleware(TrailingSlashRedirectMiddleware, routes=app.router.routes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -2,8 +2,11 @@
 
 * :class:`~policyqa.errors.PolicyQAError` subclasses → the status in :data:`STATUS_BY_ERROR`
   (most specific class wins), their stable ``code`` and their (Chinese) ``message``;
-* FastAPI's request validation → 422 ``validation_error`` with the field errors in ``details``;
-* routing errors (404, 405, 413 …) → their status with a generic code;
+* FastAPI's request validation → 422 ``validation_error`` with the field errors in ``details``
+  (a multipart ``file`` part without a file name → 422 ``missing_file``);
+* a body that is not JSON, not UTF-8 or nested too deeply to parse → 400 ``invalid_json``;
+* routing errors (404, 405, 413 …) → their status with a generic code; a 405's ``Allow``
+  lists every method the path has (not just those of the first route that matched);
 * anything else → 500 ``internal_error`` with a generic message; the traceback is logged,
   never sent.
 """
@@ -19,6 +22,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ..errors import (
     ClauseNotFoundError,
@@ -49,15 +53,36 @@ class AuthError(PolicyQAError):
         self.status_code = status_code
 
 
+class InvalidUploadError(PolicyQAError):
+    """400: an upload the service refuses before reading it (e.g. a file name over 255 bytes)."""
+
+    code = "invalid_upload"
+
+    def __init__(self, message: str, *, code: str = "invalid_upload") -> None:
+        super().__init__(message, code=code)
+
+
+class RateLimitedError(PolicyQAError):
+    """429: a client went past a per-client limit; ``retry_after`` seconds until it may retry."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, code: str = "rate_limited") -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, int(retry_after))
+
+
 #: PolicyQAError subclass → HTTP status.  Looked up along the class's MRO.
 STATUS_BY_ERROR: dict[type[PolicyQAError], int] = {
     InvalidQuestionError: 422,
+    RateLimitedError: 429,
     DocumentNotFoundError: 404,
     ClauseNotFoundError: 404,
     DuplicateDocumentError: 409,
     IndexBusyError: 409,
     UnsupportedDocumentTypeError: 415,
     DocumentParseError: 400,
+    InvalidUploadError: 400,
     DocumentTooLargeError: 413,
     IndexNotReadyError: 503,
     IndexNotFoundError: 503,
@@ -80,6 +105,11 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
 }
 
 INTERNAL_MESSAGE = "服务器内部错误，请稍后再试"
+INVALID_JSON_MESSAGE = "请求体不是有效的 JSON：须为 UTF-8 编码、嵌套层数合理的 JSON 对象"
+MISSING_FILE_MESSAGE = "请用 multipart/form-data 上传文件：字段名为 file，且须带文件名（filename）"
+
+#: FastAPI's (English) detail when the body could not be decoded at all (not UTF-8, too deep …).
+_BODY_PARSE_DETAIL = "There was an error parsing the body"
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -119,6 +149,8 @@ async def policyqa_error_handler(request: Request, exc: Exception) -> JSONRespon
     headers = {"Retry-After": "5"} if status == 503 or isinstance(exc, IndexBusyError) else None
     if isinstance(exc, AuthError) and status == 401:
         headers = {"WWW-Authenticate": "APIKey"}
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(exc.retry_after)}
     return error_response(status, exc.code, message, headers=headers)
 
 
@@ -127,14 +159,21 @@ def _field_message(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     if kind == "missing":
         return f"缺少字段 {loc}"
-    if kind == "json_invalid":
-        return "请求体不是有效的 JSON"
     return f"字段 {loc} 无效：{err.get('msg', '')}"
+
+
+def _is_missing_file(err: dict[str, Any]) -> bool:
+    loc = [str(p) for p in err.get("loc", ())]
+    return loc[-1:] == ["file"] and "UploadFile" in str(err.get("msg", ""))
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return error_response(400, "invalid_json", INVALID_JSON_MESSAGE)
+    if errors and all(_is_missing_file(e) for e in errors):
+        return error_response(422, "missing_file", MISSING_FILE_MESSAGE)
     details = [
         {"loc": [str(p) for p in e.get("loc", ())], "type": e.get("type", ""), "msg": e.get("msg", "")}
         for e in errors
@@ -143,8 +182,29 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     return error_response(422, "validation_error", message, details=details)
 
 
+#: Methods probed when a 405 lists what a path allows.
+_PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app fully matches at this request's path (probed through
+    the router's own matching, so included routers count too)."""
+    routes = request.app.router.routes
+    return [
+        method for method in _PROBED_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+
+
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _BODY_PARSE_DETAIL:
+        return error_response(400, "invalid_json", INVALID_JSON_MESSAGE)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        methods = allowed_methods(request)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
     code, message = HTTP_CODES.get(exc.status_code, ("http_error", "请求失败"))
     try:
         phrase = HTTPStatus(exc.status_code).phrase
@@ -152,7 +212,7 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
         phrase = ""
     if isinstance(exc.detail, str) and exc.detail and exc.detail != phrase:
         message = exc.detail  # a specific message (the generic phrase is replaced by the Chinese one)
-    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+    return error_response(exc.status_code, code, message, headers=headers or None)
 
 
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -2,7 +2,9 @@
 
 * ``policyqa_http_requests_total{method, route, status}`` and
   ``policyqa_http_request_duration_seconds{method, route}`` — ``route`` is the route *template*
-  (``/api/documents/{doc_id}``), ``unmatched`` for 404s, so label cardinality stays bounded;
+  (``/api/documents/{doc_id}``), ``unmatched`` when no route matched; ``method`` is one of
+  :data:`KNOWN_METHODS` or ``other``; ``status`` a status class's code (``100``–``599``, else
+  ``other``) — every label comes from a bounded set, whatever a client sends;
 * ``policyqa_questions_total{channel}`` and ``policyqa_refusals_total{channel}``;
 * ``policyqa_feedback_total{helpful}``;
 * ``policyqa_index_documents`` / ``policyqa_index_chunks`` / ``policyqa_index_building``
@@ -18,6 +20,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..manager import IndexManager
+
+#: Methods counted under their own name; anything else (``M123``, ``PROPFIND`` …) is ``other``.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -94,8 +99,19 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope.get("method", "GET")
-            self.metrics.requests.labels(method, template, str(status)).inc()
+            method, template, code = request_labels(scope, status)
+            self.metrics.requests.labels(method, template, code).inc()
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - start)
+
+
+def request_labels(scope: Scope, status: int) -> tuple[str, str, str]:
+    """``(method, route, status)`` label values from bounded sets (see the module doc)."""
+    method = str(scope.get("method", "")).upper()
+    if method not in KNOWN_METHODS:
+        method = "other"
+    route = scope.get("route")
+    template = getattr(route, "path", None) if route is not None else None
+    if not isinstance(template, str) or not template:
+        template = "unmatched"
+    code = str(status) if 100 <= status <= 599 else "other"
+    return method, template, code

@@ -1,9 +1,12 @@
-"""Small pure-ASGI middlewares (safe with streaming responses): body size limits, security headers."""
+"""Small pure-ASGI middlewares (safe with streaming responses): body size limits, security
+headers, relative trailing-slash redirects."""
 
 from __future__ import annotations
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import HTTP_CODES, error_response
@@ -81,3 +84,35 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+
+class TrailingSlashRedirectMiddleware:
+    """``/api/documents/`` → 307 to ``/api/documents`` with a *relative* ``Location``.
+
+    Replaces Starlette's own slash redirect (turn it off with ``redirect_slashes=False``), which
+    builds an absolute URL from the request's ``Host`` header and so reflects any host a client
+    sends.  Only paths whose slash-less form matches a route are redirected; the query string
+    is kept; a path that would start with ``//`` (a protocol-relative URL) is never redirected.
+    """
+
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.endswith("/") and path.strip("/") and not self._matches(scope, path):
+            target = path.rstrip("/")
+            if not target.startswith("//") and self._matches(scope, target):
+                raw = scope.get("raw_path")
+                location = raw.decode("latin-1").rstrip("/") if raw else target
+                query = scope.get("query_string", b"")
+                if query:
+                    location += "?" + query.decode("latin-1")
+                await Response(status_code=307, headers={"Location": location})(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _matches(self, scope: Scope, path: str) -> bool:
+        probe = {**scope, "path": path}
+        return any(route.matches(probe)[0] != Match.NONE for route in self.routes)

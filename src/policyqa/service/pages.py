@@ -34,11 +34,11 @@ def build_pages_router(settings: Settings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     headers = page_headers(settings)
 
-    @router.get("/")
+    @router.api_route("/", methods=["GET", "HEAD"])
     async def chat_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=headers)
 
-    @router.get("/staff")
+    @router.api_route("/staff", methods=["GET", "HEAD"])
     async def staff_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "staff.html", media_type="text/html; charset=utf-8", headers=headers)
 

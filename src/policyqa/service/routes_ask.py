@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidQuestionError
 from ..models import Answer
-from .deps import ConversationsDep, EngineDep, FeedbackDep, MetricsDep, SettingsDep
+from .deps import AskLimit, ConversationsDep, EngineDep, FeedbackDep, FeedbackLimit, MetricsDep, SettingsDep
 from .errors import error_body
 from .schemas import AnswerOut, AskRequest, ErrorResponse, FeedbackRequest, FeedbackResponse, answer_out
 
@@ -22,15 +23,49 @@ logger = logging.getLogger(__name__)
 
 TOKEN_CHARS = 4  # characters per streamed `token` event
 
+#: Control characters (not tab/newline) are removed from questions: "\u0000" is as empty as "".
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorResponse, "description": "Too many requests from this client (`rate_limited`); "
+                                                 "retry after `Retry-After` seconds.",
+          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}},
+}
+
 _ASK_ERRORS: dict[int | str, dict[str, Any]] = {
+    **RATE_LIMITED,
+    400: {"model": ErrorResponse, "description": "The body is not UTF-8 JSON (`invalid_json`)."},
     422: {"model": ErrorResponse, "description": "Empty or over-long question, or invalid fields."},
     503: {"model": ErrorResponse, "description": "The index is not loaded yet."},
 }
 
 
+def _sse_event_schema(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object", "required": ["event", "data"],
+        "properties": {
+            "event": {"const": event},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data},
+        },
+    }
+
+
+#: One server-sent event of ``/api/ask/stream`` (OpenAPI < 3.2: the media type's schema is one event).
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        _sse_event_schema("token", {"type": "object", "required": ["text"], "additionalProperties": False,
+                                    "properties": {"text": {"type": "string"}}}),
+        _sse_event_schema("citations", {"type": "array", "items": {"$ref": "#/components/schemas/CitationOut"}}),
+        _sse_event_schema("done", {"$ref": "#/components/schemas/AnswerOut"}),
+        _sse_event_schema("error", {"$ref": "#/components/schemas/ErrorBody"}),
+    ],
+}
+
+
 def check_question(question: str, limit: int) -> str:
-    """The stripped question, or InvalidQuestionError with a Chinese message (same rule as the engine)."""
-    text = question.strip()
+    """The stripped question without control characters, or InvalidQuestionError with a Chinese
+    message (same rule as the engine; ``""``, ``"  "`` and ``"\u0000"`` all give ``invalid_question``)."""
+    text = _CONTROL_CHARS.sub("", question).strip()
     if not text:
         raise InvalidQuestionError("问题不能为空，请输入您想咨询的问题。")
     if len(text) > limit:
@@ -60,7 +95,8 @@ def build_ask_router() -> APIRouter:
             await run_in_threadpool(feedback.record_gap, question, "refused", "web")
         return answer_out(answer, session_id)
 
-    @router.post("/ask", response_model=AnswerOut, responses=_ASK_ERRORS, summary="Ask a question")
+    @router.post("/ask", response_model=AnswerOut, responses=_ASK_ERRORS, summary="Ask a question",
+                 dependencies=[AskLimit])
     async def ask(
         body: AskRequest, engine: EngineDep, settings: SettingsDep, conversations: ConversationsDep,
         feedback: FeedbackDep, metrics: MetricsDep,
@@ -75,12 +111,14 @@ def build_ask_router() -> APIRouter:
         responses={
             200: {
                 "description": "Server-sent events: `token` ({\"text\"}) pieces of the answer, then `citations` "
-                               "(list), then `done` (the full answer, as from /api/ask).",
-                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                               "(list), then `done` (the full answer, as from /api/ask); `error` "
+                               "(`{code, message}`) only if the stream fails.  The schema describes one event.",
+                "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
             },
             **_ASK_ERRORS,
         },
         summary="Ask a question (server-sent events)",
+        dependencies=[AskLimit],
     )
     async def ask_stream(
         body: AskRequest, engine: EngineDep, settings: SettingsDep, conversations: ConversationsDep,
@@ -107,7 +145,9 @@ def build_ask_router() -> APIRouter:
         )
 
     @router.post("/feedback", response_model=FeedbackResponse, status_code=201,
-                 responses={422: {"model": ErrorResponse}}, summary="有用/没用 feedback on an answer")
+                 responses={400: _ASK_ERRORS[400], 422: {"model": ErrorResponse}, **RATE_LIMITED},
+                 summary="有用/没用 feedback on an answer",
+                 dependencies=[FeedbackLimit])
     async def post_feedback(body: FeedbackRequest, feedback: FeedbackDep, metrics: MetricsDep) -> FeedbackResponse:
         """Record a vote; a *not helpful* vote also logs the question as a gap for staff."""
         await run_in_threadpool(

@@ -9,7 +9,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..config import Settings
 from ..errors import DocumentTooLargeError
-from .deps import AdminDep, EngineDep, FeedbackDep, IsAdminDep, ManagerDep
+from .deps import AdminDep, EngineDep, FeedbackDep, IsAdminDep, ManagerDep, SearchLimit
+from .errors import InvalidUploadError
+from .routes_ask import RATE_LIMITED
 from .schemas import (
     ClauseOut,
     DocumentChangeOut,
@@ -29,6 +31,7 @@ from .schemas import (
 )
 
 UPLOAD_READ_CHUNK = 64 * 1024
+MAX_FILENAME_BYTES = 255  # what file systems allow for one name (ext4, NTFS …)
 MULTIPART_OVERHEAD = 64 * 1024  # allowance for boundaries and part headers on top of the file
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -37,6 +40,9 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 _ADMIN: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing `X-API-Key`."},
     403: {"model": ErrorResponse, "description": "Wrong key, or admin endpoints disabled (`admin_disabled`)."},
+    429: {"model": ErrorResponse, "description": "Too many wrong keys from this client "
+                                                 "(`too_many_auth_failures`); retry after `Retry-After` seconds.",
+          "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}},
 }
 
 DocId = Annotated[str, Path(description="Document id (see `/api/documents`).", max_length=200)]
@@ -46,7 +52,7 @@ def build_documents_router(settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/api")
 
     @router.get("/search", response_model=SearchResponse, tags=["staff"], summary="Clause search",
-                responses={422: {"model": ErrorResponse}})
+                responses={422: {"model": ErrorResponse}, **RATE_LIMITED}, dependencies=[SearchLimit])
     async def search(
         engine: EngineDep,
         q: Annotated[str, Query(min_length=1, max_length=200, description="Keywords, e.g. 装配式建筑.")],
@@ -86,24 +92,24 @@ def build_documents_router(settings: Settings) -> APIRouter:
         clause = engine.clause(doc_id, number)
         return clause_out(clause, engine.document(doc_id).title)
 
-    @router.get("/index/status", response_model=IndexStatusOut, tags=["admin"], summary="Index build progress")
+    @router.get("/index/status", response_model=IndexStatusOut, tags=["operations"], summary="Index build progress",
+                responses={429: _ADMIN[429]}, openapi_extra={"security": [{}]})
     async def index_status(manager: ManagerDep, admin: IsAdminDep) -> IndexStatusOut:
-        """Progress of the background rebuild.  The failure message of a failed rebuild is shown with a
-        valid `X-API-Key` only (it may name files or internals); others see a generic message."""
-        status = status_out(manager.status())
-        if status.state == "failed" and not admin:
-            status.message = "索引重建失败，已保留原索引"
-        return status
+        """Progress of the background rebuild.  Public; with a valid `X-API-Key` it also names the
+        operation's file and a failed rebuild's reason (others see only the kind and a generic message)."""
+        return status_out(manager.status(), detail=admin)
 
     @router.post(
         "/documents", response_model=DocumentChangeOut, status_code=202, tags=["admin"],
         summary="Upload a document (admin)",
         responses={
             **_ADMIN,
-            400: {"model": ErrorResponse, "description": "The file cannot be read (reason in `message`)."},
+            400: {"model": ErrorResponse, "description": "The file cannot be read (reason in `message`), or its "
+                                                         "name is over 255 UTF-8 bytes (`filename_too_long`)."},
             409: {"model": ErrorResponse, "description": "Same content already in the corpus, or a build is running."},
             413: {"model": ErrorResponse, "description": "Larger than `max_upload_bytes`."},
             415: {"model": ErrorResponse, "description": "Not .pdf/.docx/.txt/.md/.html."},
+            422: {"model": ErrorResponse, "description": "No `file` part with a file name (`missing_file`)."},
         },
     )
     async def upload_document(
@@ -113,6 +119,10 @@ def build_documents_router(settings: Settings) -> APIRouter:
         """Validate the file, add it to the corpus and re-index in the background; the old index keeps
         answering until the new one is swapped in.  Follow progress at ``/api/index/status``.
         Nothing is written when the file is rejected."""
+        name = (file.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+        if len(name.encode("utf-8")) > MAX_FILENAME_BYTES:
+            raise InvalidUploadError(f"文件名过长（超过 {MAX_FILENAME_BYTES} 字节），请缩短文件名后重新上传",
+                                     code="filename_too_long")
         limit = settings.max_upload_bytes
         data = bytearray()
         while chunk := await file.read(UPLOAD_READ_CHUNK):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from .deps import ManagerDep, MetricsDep
-from .schemas import HealthOut, ReadyOut, status_out
+from .deps import IsAdminDep, ManagerDep, MetricsDep
+from .schemas import ErrorResponse, HealthOut, ReadyOut, status_out
 
 
 def build_ops_router() -> APIRouter:
@@ -14,16 +14,22 @@ def build_ops_router() -> APIRouter:
 
     @router.get("/healthz", response_model=HealthOut, summary="Liveness")
     async def healthz() -> HealthOut:
-        """The process is up (does not look at the index)."""
+        """The process is up (does not look at the index).  ``HEAD /healthz`` answers too."""
         return HealthOut(status="ok")
 
-    @router.get("/readyz", response_model=ReadyOut, summary="Readiness",
-                responses={503: {"model": ReadyOut, "description": "No index loaded yet."}})
-    async def readyz(manager: ManagerDep) -> JSONResponse:
-        """200 once an index is loaded (also while a rebuild runs: the old index answers), else 503."""
+    @router.head("/healthz", include_in_schema=False)
+    async def healthz_head() -> Response:
+        return Response(status_code=200, media_type="application/json")
+
+    @router.get("/readyz", response_model=ReadyOut, summary="Readiness", openapi_extra={"security": [{}]},
+                responses={503: {"model": ReadyOut, "description": "No index loaded yet."},
+                           429: {"model": ErrorResponse, "description": "Too many wrong admin keys."}})
+    async def readyz(manager: ManagerDep, admin: IsAdminDep) -> JSONResponse:
+        """200 once an index is loaded (also while a rebuild runs: the old index answers), else 503.
+        ``index`` is the public view of ``/api/index/status`` (details with a valid `X-API-Key`)."""
         status = manager.status()
         body = ReadyOut(status="ready" if status.ready else "loading", documents=status.documents,
-                        chunks=status.chunks, index=status_out(status))
+                        chunks=status.chunks, index=status_out(status, detail=admin))
         return JSONResponse(body.model_dump(mode="json"), status_code=200 if status.ready else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response,

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ..feedback import Gap
 from ..manager import DocumentChange, IndexStatus
@@ -41,8 +41,9 @@ class ErrorResponse(_Model):
 
 
 class AskRequest(_Model):
-    question: str = Field(description="The citizen's question (non-empty, at most `max_question_chars`).",
-                          examples=["刚来城里工作租不起房怎么办"])
+    question: str = Field(description="The citizen's question (non-empty, at most `max_question_chars`); "
+                                      "empty, blank or control-character-only questions get 422 `invalid_question`.",
+                          examples=["刚来城里工作租不起房怎么办"], json_schema_extra={"minLength": 1})
     session_id: str | None = Field(
         default=None, pattern=SESSION_ID_PATTERN,
         description="Conversation id returned by an earlier answer; follow-up questions use the conversation.",
@@ -206,6 +207,9 @@ class ClauseOut(_Model):
 
 
 class IndexStatusOut(_Model):
+    """Progress of the index.  Without a valid admin key, ``operation`` is only the kind of
+    change and ``message`` is generic (file names and internals are for admins)."""
+
     state: Literal["idle", "building", "failed"]
     stage: str
     done: int
@@ -235,7 +239,7 @@ class DocumentChangeOut(_Model):
 class FeedbackRequest(_Model):
     session_id: str = Field(pattern=SESSION_ID_PATTERN)
     question: str = Field(min_length=1, max_length=1000)
-    helpful: bool
+    helpful: StrictBool = Field(description="`true` (有用) or `false` (没用); numbers and strings are refused.")
     comment: str | None = Field(default=None, max_length=2000)
 
 
@@ -350,10 +354,20 @@ def clause_out(c: Clause, doc_title: str) -> ClauseOut:
     )
 
 
-def status_out(s: IndexStatus) -> IndexStatusOut:
+#: What the public (no admin key) sees as a failed rebuild's message.
+PUBLIC_FAILED_MESSAGE = "索引重建失败，已保留原索引"
+
+
+def status_out(s: IndexStatus, *, detail: bool = True) -> IndexStatusOut:
+    """The index status; without ``detail`` (the public view) ``operation`` is only its kind
+    (``add``/``remove``/``load``/``rebuild``, never a file name) and a failure's message is generic."""
+    operation, message = s.operation, s.message
+    if not detail:
+        operation = operation.split(" ", 1)[0]
+        message = PUBLIC_FAILED_MESSAGE if s.state == "failed" else ""
     return IndexStatusOut(
-        state=s.state, stage=s.stage, done=s.done, total=s.total, message=s.message, started_at=s.started_at,
-        finished_at=s.finished_at, documents=s.documents, chunks=s.chunks, operation=s.operation, ready=s.ready,
+        state=s.state, stage=s.stage, done=s.done, total=s.total, message=message, started_at=s.started_at,
+        finished_at=s.finished_at, documents=s.documents, chunks=s.chunks, operation=operation, ready=s.ready,
     )
 
 

@@ -43,6 +43,7 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
 def app_factory() -> FastAPI:
     """Worker entry point (``uvicorn --factory policyqa.service.server:app_factory``)."""
     settings = Settings()
+    settings.check_admin_key()
     return create_app(IndexManager(settings), settings)
 
 
@@ -50,6 +51,7 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     """Load (or build) the index, then serve the app with uvicorn until interrupted."""
     import uvicorn
 
+    settings.check_admin_key()  # ConfigError: a short admin key (unless allow_short_admin_key)
     manager = IndexManager(settings)
     status = manager.status()
     logger.info("index ready: %d documents, %d chunks; serving on http://%s:%d",

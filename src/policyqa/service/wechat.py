@@ -1,16 +1,24 @@
 """FastAPI adapter for the WeChat official account (微信公众号) server URL.
 
 ``GET /wechat``  — server URL verification (服务器配置): echo ``echostr`` when the signature is right.
-``POST /wechat`` — messages in plaintext (明文), compatible (兼容) or safe (安全, AES) mode.
+``POST /wechat`` — messages in plaintext (明文) mode, or — once ``wechat_aes_key`` is set —
+only in compatible (兼容) or safe (安全, AES) mode: then every POST must carry
+``encrypt_type=aes`` and a valid ``msg_signature`` over the ciphertext; a plaintext POST is
+refused (403), so safe mode cannot be bypassed with a reused query string.
 
 Everything that can be checked from the query string (configuration, signature, timestamp
 window) is checked before the body is read; the body is read incrementally up to
-``settings.wechat_max_body_bytes``.  Message handling itself lives in ``policyqa.wechat``.
-Logs carry the outcome and timing only, never message content.
+``settings.wechat_max_body_bytes``.  Each signature/timestamp/nonce triple is remembered for
+twice the timestamp window (:class:`~policyqa.state.StateStore`, namespace ``wxnonce``) and
+accepted for one body only: a byte-identical resend (WeChat's own retry) passes on to the
+reply dedup, any other body with a seen triple is refused (403 ``replayed nonce``).
+Message handling itself lives in ``policyqa.wechat``.  Logs carry the outcome and timing
+only, never message content.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import struct
 import time
@@ -26,7 +34,8 @@ from wechatpy.utils import check_signature
 
 from ..config import Settings
 from ..conversation import ConversationStore
-from ..wechat import GapLog, WeChatMessageError, WeChatResponder, ensure_safe_xml
+from ..state import MemoryStore, StateStore
+from ..wechat import GapLog, WeChatMessageError, WeChatResponder, ensure_safe_xml, replay_window
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import QAEngine
@@ -61,19 +70,24 @@ def create_wechat_router(
     *,
     responder: WeChatResponder | None = None,
     clock: Callable[[], float] = time.time,
+    store: StateStore | None = None,
 ) -> APIRouter:
     """The ``/wechat`` routes.  ``responder`` may be passed to share or own its lifecycle
-    (call ``responder.close()`` at shutdown); by default one is built from ``settings``."""
+    (call ``responder.close()`` at shutdown); by default one is built from ``settings``.
+    ``store`` keeps the nonces (and the default responder's dedup and rate limits); by default
+    an in-memory one capped at ``settings.state_max_keys`` per kind."""
     router = APIRouter(tags=["wechat"])
     token = settings.wechat_token
+    store = store if store is not None else MemoryStore(settings.state_max_keys)
     crypto = (WeChatCrypto(token, settings.wechat_aes_key, settings.wechat_appid)
               if token and settings.wechat_aes_key else None)
+    nonce_ttl = replay_window(settings)
     if responder is None and token:
         responder = WeChatResponder(
             get_engine, settings,
             ConversationStore(settings.session_max_turns, settings.session_ttl_seconds,
                               settings.session_max_sessions),
-            gap_log=gap_log,
+            gap_log=gap_log, store=store,
         )
     router.wechat_responder = responder  # type: ignore[attr-defined]  # for app factories / shutdown
 
@@ -94,6 +108,17 @@ def create_wechat_router(
         except InvalidSignatureException:
             raise _Rejected(403, "bad signature") from None
         return timestamp, nonce
+
+    def check_nonce(request: Request, body: bytes) -> None:
+        """Accept a signature/timestamp/nonce triple for one body only (see the module doc)."""
+        params = request.query_params
+        triple = "\n".join((params.get("signature", ""), params.get("timestamp", ""), params.get("nonce", "")))
+        key = hashlib.sha256(triple.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(body).hexdigest()
+        if store.add(f"wxnonce:{key}", nonce_ttl):
+            store.put(f"wxnoncebody:{key}", digest, nonce_ttl)
+        elif store.get(f"wxnoncebody:{key}") != digest:  # (None while a concurrent first use records it)
+            raise _Rejected(403, "replayed nonce")
 
     async def read_body(request: Request) -> bytes:
         limit = settings.wechat_max_body_bytes
@@ -135,9 +160,12 @@ def create_wechat_router(
             timestamp, nonce = verify_query(request)
             encrypted = request.query_params.get("encrypt_type", "raw").lower() == "aes"
             msg_signature = request.query_params.get("msg_signature", "")
+            if crypto is not None and not encrypted:
+                raise _Rejected(403, "safe mode requires encrypt_type=aes")
             if encrypted and (crypto is None or not msg_signature):
                 raise _Rejected(403, "safe mode not configured" if crypto is None else "missing msg_signature")
             body = await read_body(request)
+            check_nonce(request, body)
             try:
                 ensure_safe_xml(body)  # also the outer envelope: wechatpy parses it with xmltodict
                 xml = body.decode("utf-8")
