@@ -47,3 +47,10 @@ def test_index_terms_are_the_same_cut_whole_or_sentence_by_sentence(seg):
     whole = seg.cut(text) + ["#" + g for g in seg.bigrams(text)]
     assert Counter(seg.index_terms(text)) == Counter(whole)
     assert Counter(seg.index_terms(text, functools.lru_cache(seg.sentence_terms))) == Counter(whole)  # memoised
+
+
+def test_synonyms_do_not_fire_on_a_fragment_across_two_words():
+    seg = Segmenter()
+    assert "最低生活保障" not in seg.expand("建设工程最低保修期限是多久").added  # 最低|保修, not 低保
+    assert "最低生活保障" in seg.expand("我家是低保户，暖气费有补贴吗").added  # the word 低保(户)
+    assert "漏损率" not in seg.expand("新买的房子漏水怎么办").added

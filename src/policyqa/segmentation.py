@@ -140,13 +140,27 @@ class Segmenter:
         """Append the policy terms for every synonym phrase found in ``question``."""
         added: list[str] = []
         matches = []
+        spans = None
         for phrase, targets in self.synonyms:
-            if phrase in question and phrase in self._outside_longer_terms(question, phrase):
+            if phrase not in question:
+                continue
+            spans = spans if spans is not None else self._word_spans(question)
+            if not _fits_words(question, phrase, spans):
+                continue  # 低保 inside 最低|保修 is a fragment across two words, not the word 低保
+            if phrase in self._outside_longer_terms(question, phrase):
                 matches.append((phrase, targets))
                 for t in targets:
                     if t not in question and t not in added:
                         added.append(t)
         return Expansion(question, tuple(added), tuple(matches))
+
+    def _word_spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each precise-mode word of ``text``."""
+        out, pos = [], 0
+        for word in self._tok.cut(text):
+            out.append((pos, pos + len(word)))
+            pos += len(word)
+        return out
 
     def _outside_longer_terms(self, question: str, phrase: str) -> str:
         """``question`` with longer policy terms that contain ``phrase`` blanked out, so that
@@ -160,6 +174,23 @@ class Segmenter:
         if phrase not in cache:
             cache[phrase] = sorted((t for t in self.terms if phrase in t and t != phrase), key=len, reverse=True)
         return cache[phrase]
+
+
+def _fits_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
+    """Does some occurrence of ``phrase`` in ``text`` respect word boundaries — not start inside one
+    word and end inside another (``最低|保修`` holds 低保 only as a fragment)?"""
+    def word_at(i: int) -> int:
+        return next((k for k, (s, e) in enumerate(spans) if s <= i < e), -1)
+
+    start = text.find(phrase)
+    while start >= 0:
+        end = start + len(phrase)
+        starts_inside = all(s != start for s, _ in spans)
+        ends_inside = all(e != end for _, e in spans)
+        if not (starts_inside and ends_inside and word_at(start) != word_at(end - 1)):
+            return True
+        start = text.find(phrase, start + 1)
+    return False
 
 
 def _is_cjk_word(word: str) -> bool:
