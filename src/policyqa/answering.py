@@ -139,7 +139,7 @@ class Answerer:
                 since = f"自{_cn_date(v.since)}起" if v.since else ""
                 by = f"由《{v.replaced_by_title}》" if v.replaced_by_title else ""
                 what = "被废止" if v.status == "repealed" else "被修订后的文本取代"
-                notes.append(f"注意：《{doc.title}》{('（' + doc.version + '）') if doc.version else ''}已{since}{by}{what}，以上引文仅供了解历史规定。")
+                notes.append(f"《{doc.title}》{('（' + doc.version + '）') if doc.version else ''}已{since}{by}{what}，以上引文仅供了解历史规定。")
         return tuple(notes)
 
     def _select(self, r: Retrieval) -> list[_Candidate]:
@@ -250,7 +250,9 @@ class Answerer:
         if near:
             names = "、".join(f"《{h.doc_title}》{_clause_ref(h.clause)}" for h in near)
             parts.append(f"可能相关的条款：{names}。")
-        parts.append("建议换个说法，写明具体事项（如租房押金、公积金提取、供热温度、物业服务）或政策名称再问一次。")
+        titles = list(dict.fromkeys(f"《{h.doc_title}》" for h in near))
+        hint = f"，或写明政策名称（如{'、'.join(titles)}）" if titles else ""
+        parts.append(f"建议换个说法，说清具体事项{hint}再问一次。")
         parts.append(self.contact)
         return "".join(parts)
 

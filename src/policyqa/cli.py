@@ -101,7 +101,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print()
         for i, c in enumerate(answer.citations, 1):
             page = f" 第{c.page}页" if c.page else ""
-            print(f"[{i}] {c.reference()}{page}  {c.section}")
+            validity = "，".join(x for x in (c.version, STATUS_LABELS.get(c.status, c.status),
+                                             f"自{c.effective}施行" if c.effective else "") if x)
+            print(f"[{i}] {c.reference()}{page}  {c.section}" + (f"  （{validity}）" if c.effective or c.version else ""))
     for note in answer.notes:
         print(f"注：{note}")
     print(f"(置信度 {answer.confidence:.2f})")
