@@ -37,6 +37,7 @@ class Document:
     sha256: str
     format: str = "txt"
     pages: tuple[PageSpan, ...] = ()
+    warnings: tuple[str, ...] = ()  # what staff should know (pages without a text layer …)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding ``offset``, or ``None`` for unpaginated sources."""

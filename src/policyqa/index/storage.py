@@ -37,7 +37,7 @@ from ..models import Chunk, Clause, Document, PageSpan, Sentence
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: bigram terms in BM25, document-level BM25
+FORMAT_VERSION = 3  # 2: bigram terms in BM25, document-level BM25; 3: terms of folded text, document warnings
 POINTER = "CURRENT"
 LOCK = ".build.lock"
 
@@ -167,7 +167,9 @@ class Store:
     def read(cls, path: Path) -> "Store":
         data = json.loads(path.read_text(encoding="utf-8"))
         documents = tuple(
-            Document(**{**d, "text": "", "pages": tuple(PageSpan(*p) for p in d["pages"])}) for d in data["documents"]
+            Document(**{**d, "text": "", "pages": tuple(PageSpan(*p) for p in d["pages"]),
+                        "warnings": tuple(d.get("warnings", ()))})
+            for d in data["documents"]
         )
         clauses = tuple(
             Clause(**{**c, "sentences": tuple(Sentence(c["text"][s:e], s, e) for s, e in c["sentences"]),
@@ -184,7 +186,7 @@ class Store:
 
 def _doc_dict(d: Document) -> dict[str, Any]:
     return {"doc_id": d.doc_id, "title": d.title, "path": d.path, "text": "", "sha256": d.sha256,
-            "format": d.format, "pages": [[p.page, p.start, p.end] for p in d.pages]}
+            "format": d.format, "pages": [[p.page, p.start, p.end] for p in d.pages], "warnings": list(d.warnings)}
 
 
 def _clause_dict(c: Clause) -> dict[str, Any]:
