@@ -4,8 +4,8 @@
   when it ends a sentence or is clearly short (a title, a heading); a line that stops mid-sentence
   wraps — even when the next line begins like numbering (``…第`` / ``1.`` or ``…按照`` /
   ``（二）项``), unless that numbering is the next of the document's sequence (``3.`` after ``2.``).
-* Running headers and footers — lines repeated at the top or bottom of the pages (``某市住房公积金
-  管理中心文件``, ``XX〔2024〕3号 第 2 页``) — and page numbers (``— 2 —``, ``- 2 -``, ``第2页``,
+* Running headers and footers — short lines that end no sentence, repeated at the top or bottom of
+  the pages (``某市住房公积金管理中心文件``, ``XX〔2024〕3号 第 2 页``) — and page numbers (``— 2 —``, ``- 2 -``, ``第2页``,
   ``2/9``) are dropped.
 * CJK radical code points that some fonts emit (``⻓``) become the ideographs they stand for (``长``).
 * A page whose text is mostly control characters, private-use or unassigned code points (a font
@@ -53,6 +53,8 @@ _ASCII_END = re.compile(r"(?:^|\s)[\x21-\x7e]*[A-Za-z0-9,;:!?)%]$")
 _ASCII_START = re.compile(r"^[A-Za-z0-9(]")
 
 EDGE_LINES = 3  # lines at the top and at the bottom of a page where running headers/footers sit
+RUNNING_CHARS = 60  # a running header/footer is at most this long and ends no sentence
+_SENTENCE_END = re.compile(r"[。；！？][”’」』）)]*$")
 RUNNING_SHARE = 0.4  # a line repeated at the same edge of this share of the pages (and at least 2) runs
 GARBAGE_SHARE = 0.3  # a page whose characters are this much control/private-use/unassigned is undecodable
 
@@ -156,7 +158,11 @@ def _page_lines(raw: str) -> list[str]:
     return [line for line in normalize_text(raw).split("\n") if line]
 
 
-def _running_key(line: str) -> str:
+def _running_key(line: str) -> str | None:
+    """What repeats of a header/footer line (digits ignored: ``第 2 页``), ``None`` for a line that
+    cannot be one (a sentence, a long line)."""
+    if len(line) > RUNNING_CHARS or _SENTENCE_END.search(line):
+        return None
     return re.sub(r"\d+", "#", fold(line).replace(" ", ""))
 
 
@@ -170,8 +176,8 @@ def strip_running_lines(page_lines: list[list[str]]) -> list[list[str]]:
         top.update({_running_key(line) for line in lines[:EDGE_LINES]})
         bottom.update({_running_key(line) for line in lines[-EDGE_LINES:]})
     need = max(2, RUNNING_SHARE * with_text)
-    running_top = {k for k, n in top.items() if n >= need}
-    running_bottom = {k for k, n in bottom.items() if n >= need}
+    running_top = {k for k, n in top.items() if n >= need and k is not None}
+    running_bottom = {k for k, n in bottom.items() if n >= need and k is not None}
     out = []
     for lines in page_lines:
         lines = list(lines)
