@@ -13,14 +13,13 @@ import pytest
 from policyqa.documents.loaders import (
     SUPPORTED_SUFFIXES,
     CorpusLoad,
-    _fix_pdf_chars,
-    _join_pages,
     doc_id_for,
     load_bytes,
     load_corpus,
     load_document,
     normalize_text,
 )
+from policyqa.documents.loaders.pdf import fix_pdf_chars, join_pages
 from policyqa.errors import DocumentParseError
 from policyqa.models import PageSpan
 
@@ -319,7 +318,7 @@ def test_pdf_without_pages(tmp_path):
 
 def test_pdf_line_join_rules():
     full = "深入贯彻党的十九大和十九届历次全会精神认真贯彻重要讲话"
-    text, pages = _join_pages(
+    text, pages = join_pages(
         [
             [
                 "标题行",  # short, no punctuation → own paragraph
@@ -353,7 +352,7 @@ def test_pdf_line_join_rules():
 
 
 def test_pdf_radical_code_points_are_mapped_to_ideographs():
-    assert _fix_pdf_chars("⻓期⽬标，⻔户（一）") == "长期目标，门户（一）"
+    assert fix_pdf_chars("⻓期⽬标，⻔户（一）") == "长期目标，门户（一）"
 
 
 # --------------------------------------------------------------------------- DOCX

@@ -95,3 +95,21 @@ def test_title_line_is_not_left_in_a_clause():
     doc = load_bytes("title-line_租赁补贴办法.txt", "某市住房租赁补贴发放办法\n一、申请条件\n1.申请人无自有住房。".encode())
     assert doc.title == "某市住房租赁补贴发放办法"
     assert all("发放办法" not in c.text for c in parse_clauses(doc))
+
+
+def test_a_bare_numbered_list_on_one_line_stays_one_paragraph():
+    faq = "1、尽量不要开车出门。2、打开前后雾灯，如果没有雾灯，可开近光灯，但别开远光灯。3、控制车速，与前车保持足够的制动距离，慢速行驶。"
+    assert restore_paragraphs(faq) == faq  # an FAQ answer: one passage
+    items = "（一）土地登记由国土资源部门负责，林地的登记由林业主管部门负责。（二）当事人应当向土地所在地的主管部门提出申请，并提交材料。"
+    assert restore_paragraphs(items) == items
+
+
+def test_a_titled_numbered_list_on_one_line_is_split():
+    text = ("【冬季电器取暖注意事项】1、注意选购合格产品，所购买的取暖电器一定要获得认证；"
+            "2、注意工作时间不可过长，睡觉时要断电；3、注意放在不易碰触的地方，远离可燃物，更不能靠近易燃、易爆物品。")
+    assert restore_paragraphs(text).split("\n") == [
+        "【冬季电器取暖注意事项】",
+        "1、注意选购合格产品，所购买的取暖电器一定要获得认证；",
+        "2、注意工作时间不可过长，睡觉时要断电；",
+        "3、注意放在不易碰触的地方，远离可燃物，更不能靠近易燃、易爆物品。",
+    ]

@@ -29,8 +29,6 @@ from policyqa.models import Document, PageSpan
 from .docx import docx_text
 from .encoding import decode
 from .html import html_text
-from .pdf import fix_pdf_chars as _fix_pdf_chars
-from .pdf import join_pages as _join_pages
 from .pdf import pdf_text
 from .text import normalize_text, restore_paragraphs, strip_markdown, title_from_text
 

@@ -16,7 +16,10 @@ import re
 
 from ...folding import fold
 
-__all__ = ["SINGLE_LINE_CHARS", "TITLE_LINE_CHARS", "brief", "normalize_text", "restore_paragraphs", "title_from_text"]
+__all__ = [
+    "CONTROL", "SINGLE_LINE_CHARS", "TITLE_LINE_CHARS", "brief", "cn_number", "normalize_text", "restore_paragraphs",
+    "strip_markdown", "title_from_text",
+]
 
 _NEWLINES = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufeff]")
@@ -86,7 +89,9 @@ def restore_paragraphs(text: str) -> str:
     * Paragraphs joined with nothing at all (``…办法一、申请条件1.申请人…。2.申请人…``): a break goes
       before each numbering marker that continues its sequence (``一、`` ``二、``; ``1.`` ``2.`` or a
       ``1.`` restarting under a new heading; ``（一）``; ``第X章``/``第X条``) and follows the end of a
-      sentence or a short heading (so ``统一、规范`` or ``3、6、9月`` inside a sentence stay).
+      sentence or a short heading (so ``统一、规范`` or ``3、6、9月`` inside a sentence stay) — in a
+      document with headings or a title line; a bare numbered list (``1、…2、…`` or ``（一）…（二）…``, an FAQ answer) stays
+      one paragraph.
 
     Text that has line breaks is left alone, and so is short text (spaces: under
     ``SINGLE_LINE_CHARS``; numbering: under ``TITLE_LINE_CHARS``).
@@ -136,6 +141,11 @@ def _break_before_numbering(line: str) -> str:
             breaks.append(start)
         since = start
     if not breaks:
+        return line
+    # a bare list (1、…2、…3、… from the first character: an FAQ answer) is one passage, not a document
+    headed = any(last[k] for k in ("chapter", "article", "section"))
+    titled = not re.search(r"[，。；：,;:!?！？]", folded[: breaks[0]])
+    if not headed and not titled:
         return line
     return "\n".join(line[a:b] for a, b in zip([0, *breaks], [*breaks, len(line)]))
 
