@@ -58,7 +58,9 @@ def test_running_lines_need_two_pages_and_a_share_of_them():
     assert strip_running_lines(single) == single  # one page: nothing runs
 
 
-@pytest.mark.parametrize("number", ["- 2 -", "— 2 —", "第2页", "第 2 页 共 9 页", "2/9", "·2·", "Page 2 of 9", "2"])
+@pytest.mark.parametrize(
+    "number", ["- 2 -", "— 2 —", "－２－", "第2页", "第 2 页 共 9 页", "第 2 頁", "2/9", "·2·", "Page 2 of 9", "2"]
+)
 def test_page_number_forms(number):
     assert strip_running_lines([[number, "正文一。"], ["正文二。", number]]) == [["正文一。"], ["正文二。"]]
 
@@ -105,6 +107,11 @@ def test_numbering_that_continues_its_sequence_still_starts_a_paragraph():
     text, _ = join_pages([[FULL + "，", "（一）新的小节", FULL, "（二）下一个小节，" + FULL[:20], FULL, "2.第二条款。"]])
     # （二） is the next of its sequence → a new paragraph, even after a line to the margin; 2. before any 1. wraps
     assert text.split("\n") == [FULL + "，", "（一）新的小节", FULL, "（二）下一个小节，" + FULL[:20] + FULL + "2.第二条款。"]
+
+
+def test_traditional_and_full_width_numbering_continue_their_sequence():
+    text, _ = join_pages([["第一條 本辦法適用於本市。", FULL, "第二條 申請人須年滿六十五歲。", FULL, "１．第一項。", FULL, "２．第二項。"]])
+    assert text.split("\n") == ["第一條 本辦法適用於本市。", FULL, "第二條 申請人須年滿六十五歲。", FULL, "１．第一項。", FULL, "２．第二項。"]
 
 
 def test_numbered_wrap_in_a_real_pdf(font):

@@ -45,7 +45,7 @@ _MARKER = re.compile(
 _OUTER = {"chapter": ("section", "subsection", "clause", "item", "article"), "section": ("subsection", "clause", "item"),
           "subsection": ("clause", "item"), "clause": ("item",), "article": ("item",)}  # fmt: skip
 _PAGE_NUMBER = re.compile(
-    r"^(?:[-—–－~·•\s]*\d{1,4}[-—–－~·•\s]*|第\s*[\d一二三四五六七八九十百]+\s*页(?:\s*[，,/／]?\s*共\s*\d+\s*页)?"
+    r"^(?:[-—–－~·•\s]*\d{1,4}[-—–－~·•\s]*|第\s*[\d一二三四五六七八九十百]+\s*[页頁](?:\s*[，,/／]?\s*共\s*\d+\s*[页頁])?"
     r"|\d+\s*[/／]\s*\d+|[Pp]age\s*\d+(?:\s*of\s*\d+)?)$"
 )
 # An English word (a space-separated ASCII token) at a line end; ``、x`` or ``住房2022`` is not one.
@@ -235,7 +235,7 @@ def join_pages(page_lines: list[list[str]]) -> tuple[str, tuple[PageSpan, ...]]:
 
 
 def _marker(line: str) -> tuple[str, int] | None:
-    m = _MARKER.match(line)
+    m = _MARKER.match(fold(line[:16]))  # 第十條 (traditional), １． (full width)
     if m is None or m.lastgroup is None:
         return None
     value = m.group(m.lastgroup)
