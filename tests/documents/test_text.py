@@ -83,6 +83,8 @@ def test_cn_number(text, n):
         ("办法", "一、申请条件\n1.内容。", "办法"),  # a heading
         ("scan_001", "住房保障工作\n正文。", "住房保障工作"),  # the file name names nothing
         ("办法", "某市住房租赁补贴发放办法", "办法"),  # no body under it
+        ("供热条例", "目录\n第一章 总则", "供热条例"),  # a table of contents is not a title
+        ("会议通知", "通知\n各单位：", "会议通知"),
     ],
 )
 def test_title_from_text(stem, text, title):

@@ -180,7 +180,8 @@ def title_from_text(stem: str, text: str) -> str:
     )
     if not titled:
         return stem
-    if not _HAN.search(stem) or _DOCUMENT_KIND.search(_TITLE_SUFFIX.sub("", fold(first.strip("《》 ")))):
+    named = _DOCUMENT_KIND.search(_TITLE_SUFFIX.sub("", fold(first.strip("《》 "))))
+    if not _HAN.search(stem) or (named and named.start() >= 2):  # 目录 or 通知 alone is a heading
         return first.strip("《》 ") or stem
     return stem
 
