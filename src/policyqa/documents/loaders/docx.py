@@ -122,7 +122,8 @@ class _Numbering:
                     )
 
     def _read_levels(self, abstract) -> dict[int, tuple[int, str, str]]:
-        return {int(lvl.get(self._qn("w:ilvl"), "0")): self._read_level(lvl) for lvl in abstract.iterchildren(self._qn("w:lvl"))}
+        qn = self._qn
+        return {int(lvl.get(qn("w:ilvl"), "0")): self._read_level(lvl) for lvl in abstract.iterchildren(qn("w:lvl"))}
 
     def _read_level(self, lvl) -> tuple[int, str, str]:
         qn = self._qn
@@ -198,7 +199,9 @@ def _chinese(n: int) -> str:
     hundreds, rest = divmod(n, 100)
     if not rest:
         return _CN_DIGITS[hundreds] + "百"
-    return _CN_DIGITS[hundreds] + "百" + ("零" + _CN_DIGITS[rest] if rest < 10 else _chinese(rest).replace("十", "一十", 1) if rest < 20 else _chinese(rest))
+    if rest < 10:
+        return _CN_DIGITS[hundreds] + "百零" + _CN_DIGITS[rest]
+    return _CN_DIGITS[hundreds] + "百" + (_chinese(rest) if rest >= 20 else "一" + _chinese(rest))  # 一百一十
 
 
 def _roman(n: int) -> str:

@@ -42,8 +42,9 @@ _MARKER = re.compile(
     rf"|(?P<clause>\d+)[.．、](?!\d)|第(?P<article>[{_CN_NUM}\d]+)条|第(?P<chapter>[{_CN_NUM}\d]+)[章节编]"
     r"|(?P<circled>[①-⑳])"
 )
-_OUTER = {"chapter": ("section", "subsection", "clause", "item", "article"), "section": ("subsection", "clause", "item"),
-          "subsection": ("clause", "item"), "clause": ("item",), "article": ("item",)}  # fmt: skip
+_OUTER = {"chapter": ("section", "subsection", "clause", "item"),  # articles run on across chapters
+          "section": ("subsection", "clause", "item"), "subsection": ("clause", "item"),
+          "clause": ("item",), "article": ("item",)}  # what a new number at each level restarts
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－~·•\s]*\d{1,4}[-—–－~·•\s]*|第\s*[\d一二三四五六七八九十百]+\s*[页頁](?:\s*[，,/／]?\s*共\s*\d+\s*[页頁])?"
     r"|\d+\s*[/／]\s*\d+|[Pp]age\s*\d+(?:\s*of\s*\d+)?)$"

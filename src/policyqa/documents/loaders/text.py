@@ -90,8 +90,8 @@ def restore_paragraphs(text: str) -> str:
       before each numbering marker that continues its sequence (``一、`` ``二、``; ``1.`` ``2.`` or a
       ``1.`` restarting under a new heading; ``（一）``; ``第X章``/``第X条``) and follows the end of a
       sentence or a short heading (so ``统一、规范`` or ``3、6、9月`` inside a sentence stay) — in a
-      document with headings or a title line; a bare numbered list (``1、…2、…`` or ``（一）…（二）…``, an FAQ answer) stays
-      one paragraph.
+      document with headings or a title line; a bare numbered list (``1、…2、…`` or
+      ``（一）…（二）…``, an FAQ answer) stays one paragraph.
 
     Text that has line breaks is left alone, and so is short text (spaces: under
     ``SINGLE_LINE_CHARS``; numbering: under ``TITLE_LINE_CHARS``).
