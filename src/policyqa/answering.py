@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .confidence import calibration_for
+from .folding import fold
 from .models import Answer, Citation, Clause, Document, Hit, RelatedClause, Sentence, Validity
 from .retrieval import HybridRetriever, QueryAnalysis, Retrieval
 
@@ -153,14 +154,14 @@ class Answerer:
                 continue
             dense_by_span = self._dense_spans(hit, r)
             # words naming the document or clause (titles, section) locate the clause, not the sentence
-            heading = (hit.doc_title + hit.clause.title + hit.clause.section).lower()  # tokens are lower-case
+            heading = fold(hit.doc_title + hit.clause.title + hit.clause.section).lower()  # tokens are lower-case
             local = {t: (w * 0.3 if t in heading else w) for t, w in idf.items()}
             norm = sum(local.values()) or 1.0
             title = _squash(hit.doc_title)
             for sent in quotable_sentences(hit.clause):
                 if _echoes_title(_squash(sent.text), title):
                     continue  # the document's title repeated in its text says nothing new
-                lowered = sent.text.lower()
+                lowered = fold(sent.text).lower()  # 申請 matches 申请, ２５００ matches 2500
                 lex = sum(w for t, w in local.items() if t in lowered) / norm
                 dense = max((s for (st, en), s in dense_by_span if st <= sent.start < en), default=0.0)
                 cands.append(_Candidate(hit, sent, (0.75 * lex + 0.25 * dense) * (0.5 + 0.5 * factor)))

@@ -34,6 +34,7 @@ from .errors import (
     IndexStaleError,
     InvalidQuestionError,
 )
+from .folding import fold
 from .index.dense import DenseIndex
 from .index.embedders import Embedder, create_embedder
 from .index.sparse import SparseIndex
@@ -298,7 +299,9 @@ class QAEngine:
         for hit in retrieval.hits:
             c = hit.clause
             spans = highlight_spans(c.text, terms)
-            if not spans or hit.score < SEARCH_MIN_RELATIVE_SCORE * top:
+            # a clause matches when its text or its heading (一、申请资格, 第三章 供热与用热) holds the terms
+            heading_match = bool(highlight_spans(c.section + c.subsection, terms))
+            if not (spans or heading_match) or hit.score < SEARCH_MIN_RELATIVE_SCORE * top:
                 continue  # staff want clauses that contain their keywords, not loose neighbours
             d = self._docs[c.doc_id]
             results.append(
@@ -383,13 +386,15 @@ class QAEngine:
 
 
 def highlight_spans(text: str, terms: Sequence[str]) -> tuple[Span, ...]:
-    """Non-overlapping spans of ``terms`` in ``text`` (longest terms win)."""
+    """Non-overlapping spans of ``terms`` in ``text`` (longest terms win), matched in both texts' matching
+    form (``2500元`` marks ``２５００元``, ``申请`` marks ``申請``; :func:`~policyqa.folding.fold` keeps offsets)."""
     taken = [False] * len(text)
     spans = []
-    for term in sorted(set(terms), key=len, reverse=True):
+    folded = fold(text)
+    for term in sorted({fold(t) for t in terms}, key=len, reverse=True):
         if not term.strip():
             continue
-        for m in re.finditer(re.escape(term), text, flags=re.IGNORECASE):
+        for m in re.finditer(re.escape(term), folded, flags=re.IGNORECASE):
             if any(taken[m.start() : m.end()]):
                 continue
             for i in range(m.start(), m.end()):

@@ -101,6 +101,7 @@ class DocumentChange:
     sha256: str
     size: int
     status: IndexStatus
+    warnings: tuple[str, ...] = ()  # what of the file could not be read (pages without a text layer …)
 
 
 def _now() -> datetime:
@@ -293,7 +294,9 @@ class IndexManager:
                 raise
             status = self._start_locked(_Job(f"add {name}", rollback=rollback, commit=lambda: None))
         logger.info("added %s (%d bytes) to the corpus; rebuilding the index", name, len(data))
-        return DocumentChange("add", document.doc_id, document.title, name, document.sha256, len(data), status)
+        return DocumentChange(
+            "add", document.doc_id, document.title, name, document.sha256, len(data), status, document.warnings
+        )
 
     def remove_document(self, doc_id: str) -> DocumentChange:
         """Remove a document from the corpus and start the rebuild.

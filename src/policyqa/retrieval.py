@@ -31,6 +31,7 @@ from .index.embedders import Embedder
 from .index.sparse import SparseIndex
 from .index.storage import Store
 from .models import Chunk, Clause, Hit, Turn
+from .folding import fold
 from .intent import LAW_LEVELS, PLAN_LEVELS, default_cues
 from .segmentation import Segmenter
 
@@ -306,7 +307,7 @@ class HybridRetriever:
         if not a.tokens and not a.history_tokens:
             return 0.0
         # the clause with its headings: chapter/section and the document's title (物业服务的通知)
-        text = (clause.text + clause.section + clause.subsection + self.doc_titles.get(clause.doc_id, "")).lower()
+        text = fold(clause.text + clause.section + clause.subsection + self.doc_titles.get(clause.doc_id, "")).lower()
         # a word the corpus never uses (护照, 天气) weighs 1.5x its rarest word
         unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + (self.clauses.size - 0.5) / 1.5)
         # an everyday word counts as found when one of its policy terms is (暖气 → 供热)

@@ -9,6 +9,10 @@ be passed in.
 Tokens are produced with jieba's search mode (``cut_for_search``) so that long compounds
 also yield their parts (保障性租赁住房 → 保障, 租赁, 住房, 保障性租赁住房), plus
 Latin/digit runs lower-cased.  Stopwords and punctuation are removed.
+
+Every text is cut in its matching form (:func:`policyqa.folding.fold`: full-width ``２５００`` →
+``2500``, traditional ``申請資格`` → ``申请资格``, same length), so a question in one form finds a
+passage printed in the other.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from .folding import fold
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +104,7 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """Index/query tokens: search-mode words without stopwords/punctuation, Latin lower-cased."""
         out = []
-        for word in self._tok.cut_for_search(text):
+        for word in self._tok.cut_for_search(fold(text)):
             word = word.strip().lower()
             if not word or word in self.stopwords or not _CJK_OR_WORD.search(word):
                 continue
@@ -111,7 +117,7 @@ class Segmenter:
 
         Indexed beside the words so that a word the segmenter splits differently in a question
         and in a document still matches (robust to segmentation mismatch)."""
-        return [a + b for run in _CJK_RUN.findall(text) for a, b in zip(run, run[1:])]
+        return [a + b for run in _CJK_RUN.findall(fold(text)) for a, b in zip(run, run[1:])]
 
     def index_terms(self, text: str, sentence_terms: Callable[[str], tuple[str, ...]] | None = None) -> list[str]:
         """What the BM25 indexes hold for a passage: words plus character bigrams (prefixed ``#``),
@@ -130,14 +136,15 @@ class Segmenter:
     def words(self, text: str) -> list[str]:
         """Precise-mode words (no overlapping parts), stopwords removed; used for highlighting."""
         out = []
-        for word in self._tok.cut(text):
+        for word in self._tok.cut(fold(text)):
             w = word.strip().lower()
             if w and w not in self.stopwords and _CJK_OR_WORD.search(w):
                 out.append(w)
         return out
 
     def expand(self, question: str) -> Expansion:
-        """Append the policy terms for every synonym phrase found in ``question``."""
+        """Append the policy terms for every synonym phrase found in ``question`` (in its matching form)."""
+        original, question = question, fold(question)
         added: list[str] = []
         matches = []
         spans = None
@@ -152,7 +159,7 @@ class Segmenter:
                 for t in targets:
                     if t not in question and t not in added:
                         added.append(t)
-        return Expansion(question, tuple(added), tuple(matches))
+        return Expansion(original, tuple(added), tuple(matches))
 
     def _word_spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each precise-mode word of ``text``."""

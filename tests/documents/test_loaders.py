@@ -13,14 +13,13 @@ import pytest
 from policyqa.documents.loaders import (
     SUPPORTED_SUFFIXES,
     CorpusLoad,
-    _fix_pdf_chars,
-    _join_pages,
     doc_id_for,
     load_bytes,
     load_corpus,
     load_document,
     normalize_text,
 )
+from policyqa.documents.loaders.pdf import fix_pdf_chars, join_pages
 from policyqa.errors import DocumentParseError
 from policyqa.models import PageSpan
 
@@ -319,16 +318,16 @@ def test_pdf_without_pages(tmp_path):
 
 def test_pdf_line_join_rules():
     full = "深入贯彻党的十九大和十九届历次全会精神认真贯彻重要讲话"
-    text, pages = _join_pages(
+    text, pages = join_pages(
         [
             [
                 "标题行",  # short, no punctuation → own paragraph
                 full,  # full width, no punctuation → joined to the next line
                 "继续写完。",  # sentence end → break
                 full + "，",
-                "（一）新的小节",  # numbering marker → break even after a comma
+                "（一）新的小节",  # the next number of its sequence → break even after a comma
                 full,
-                "第三条 内容。",
+                "第一条 内容。",
                 "English words at the end of a full width line in",
                 "the next line.",
                 full,
@@ -344,7 +343,7 @@ def test_pdf_line_join_rules():
         full + "，",
         "（一）新的小节",
         full,
-        "第三条 内容。",
+        "第一条 内容。",
         "English words at the end of a full width line in the next line.",
         full + "1.5亿元的投资。",
         full[:-2] + "、xx个传统村落。",
@@ -353,7 +352,7 @@ def test_pdf_line_join_rules():
 
 
 def test_pdf_radical_code_points_are_mapped_to_ideographs():
-    assert _fix_pdf_chars("⻓期⽬标，⻔户（一）") == "长期目标，门户（一）"
+    assert fix_pdf_chars("⻓期⽬标，⻔户（一）") == "长期目标，门户（一）"
 
 
 # --------------------------------------------------------------------------- DOCX
@@ -543,7 +542,10 @@ def test_doc_id_for():
 def test_a_file_name_that_names_nothing_gives_way_to_the_first_line(tmp_path):
     text = "关于做好住房保障工作的通知\n各区住房城乡建设局：\n现将有关事项通知如下。"
     assert load_document(write(tmp_path, "4262b3f6.txt", text)).title == "关于做好住房保障工作的通知"
-    assert load_document(write(tmp_path, "住房保障通知.txt", text)).title == "关于做好住房保障工作的通知"  # the text names itself
+    # a first line that calls itself a document (…的通知, …办法, …条例) is the title, whatever the file name
+    assert load_document(write(tmp_path, "住房保障通知.txt", text)).title == "关于做好住房保障工作的通知"
+    # a file name that names something wins over a first line that is not a document's title
+    assert load_document(write(tmp_path, "住房保障通知.txt", "住房保障\n现将有关事项通知如下。")).title == "住房保障通知"
     # a first line that is a sentence is not a title
     assert load_document(write(tmp_path, "scan_001.txt", "现将有关事项通知如下。")).title == "scan_001"
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..folding import fold
 from ..models import Clause, ClausePart, Document, Sentence
 from .numbering import (
     ARTICLE_RE,
@@ -36,7 +37,6 @@ from .numbering import (
     article_label,
     cn_to_int,
     compact_heading,
-    halfwidth,
 )
 
 # matched on half-width-folded lines (１． → 1.), so printed full-width markers parse too
@@ -62,7 +62,7 @@ class _Line:
 
 
 def _classify(text: str, start: int) -> _Line:
-    norm = halfwidth(text)
+    norm = fold(text)  # same length: 第十一條 → 第十一条, １． → 1.
     for kind, rx in (("section", SECTION_RE), ("clause", CLAUSE_RE), ("subsection", SUBSECTION_RE)):
         m = rx.match(norm)
         if m and len(text) > len(m.group(0)):

@@ -37,7 +37,8 @@ from ..models import Chunk, Clause, ClausePart, Document, PageSpan, Sentence
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: bigram terms in BM25, document-level BM25; 3: official article numbers, metadata
+FORMAT_VERSION = 4  # 2: bigram terms in BM25, document-level BM25; 3: terms of folded text, document warnings;
+# 4: official article numbers, 款/项 parts, document metadata
 POINTER = "CURRENT"
 LOCK = ".build.lock"
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Path, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from ..config import Settings
+from ..engine import QAEngine
 from ..errors import DocumentTooLargeError
 from .deps import AdminDep, EngineDep, FeedbackDep, IsAdminDep, ManagerDep, SearchLimit
 from .errors import InvalidUploadError
@@ -74,13 +75,14 @@ def build_documents_router(settings: Settings) -> APIRouter:
 
     @router.get("/documents", response_model=DocumentsResponse, tags=["documents"], summary="List documents")
     async def list_documents(engine: EngineDep) -> DocumentsResponse:
-        return DocumentsResponse(documents=[document_out(d) for d in engine.documents()])
+        warnings = _warnings(engine)
+        return DocumentsResponse(documents=[document_out(d, warnings.get(d.doc_id, ())) for d in engine.documents()])
 
     @router.get("/documents/{doc_id}", response_model=DocumentDetail, responses=_NOT_FOUND,
                 tags=["documents"], summary="A document and its clause list")
     async def get_document(engine: EngineDep, doc_id: DocId) -> DocumentDetail:
         info = engine.document(doc_id)
-        return document_detail(info, engine.clauses(doc_id))
+        return document_detail(info, engine.clauses(doc_id), _warnings(engine).get(doc_id, ()))
 
     @router.get("/documents/{doc_id}/clauses/{number}", response_model=ClauseOut, responses=_NOT_FOUND,
                 tags=["documents"], summary="A full clause (what a citation links to)")
@@ -150,3 +152,8 @@ def build_documents_router(settings: Settings) -> APIRouter:
         return GapsResponse(gaps=[gap_out(g) for g in items])
 
     return router
+
+
+def _warnings(engine: QAEngine) -> dict[str, tuple[str, ...]]:
+    """What could not be read of each document (pages without a text layer …), by doc id."""
+    return {d.doc_id: d.warnings for d in engine.store.documents if d.warnings}

@@ -7,6 +7,7 @@ same vocabulary as the library.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
@@ -231,6 +232,9 @@ class DocumentChangeOut(_Model):
     sha256: str
     size: int
     status: IndexStatusOut
+    warnings: list[str] = Field(
+        default_factory=list, description="What of the file could not be read, e.g. pages without a text layer."
+    )
 
 
 # -- feedback ----------------------------------------------------------------------------------
@@ -323,19 +327,19 @@ def search_result_out(r: SearchResult) -> SearchResultOut:
     )
 
 
-def document_out(d: DocumentInfo) -> DocumentOut:
+def document_out(d: DocumentInfo, warnings: Sequence[str] = ()) -> DocumentOut:
     return DocumentOut(
         doc_id=d.doc_id, title=d.title, path=d.path, format=d.format, sha256=d.sha256, clauses=d.clauses,
         sections=list(d.sections), references=list(d.references), missing_references=list(d.missing_references),
         version=d.version, level=d.level, issuer=d.issuer, number=d.number, history=list(d.history),
         effective=d.effective, status=d.status, status_since=d.status_since, replaced_by=d.replaced_by,
-        versions=list(d.versions), warnings=list(d.warnings),
+        versions=list(d.versions), warnings=list(warnings or d.warnings),
     )
 
 
-def document_detail(d: DocumentInfo, clauses: list[Clause]) -> DocumentDetail:
+def document_detail(d: DocumentInfo, clauses: list[Clause], warnings: Sequence[str] = ()) -> DocumentDetail:
     return DocumentDetail(
-        **document_out(d).model_dump(),
+        **document_out(d, warnings).model_dump(),
         clause_list=[
             ClauseSummary(number=c.number, sub=c.sub, label=c.label, title=c.title, section=c.section,
                           subsection=c.subsection)
@@ -374,7 +378,7 @@ def status_out(s: IndexStatus, *, detail: bool = True) -> IndexStatusOut:
 def change_out(c: DocumentChange) -> DocumentChangeOut:
     return DocumentChangeOut(
         operation=c.operation, doc_id=c.doc_id, title=c.title, filename=c.filename, sha256=c.sha256,
-        size=c.size, status=status_out(c.status),
+        size=c.size, status=status_out(c.status), warnings=list(c.warnings),
     )
 
 
