@@ -28,3 +28,14 @@ def test_elliptical_questions_lean_on_the_previous_one():
 def test_cue_file_format():
     cues = parse_cues(["# comment", "[plan]", "今年", "[law]", "罚款 # inline", "[unknown]", "x"])
     assert cues.plan == ("今年",) and cues.law == ("罚款",) and cues.elliptical == ()
+
+
+def test_answer_types_from_the_data_file():
+    from policyqa.intent import asked_types
+
+    names = lambda q: {t.name for t in asked_types(q)}  # noqa: E731
+    assert "duration" in names("加装电梯审查要多长时间？")
+    assert "amount" in names("公积金缴存比例最低是多少？")
+    assert "penalty" in names("对物业公司能罚多少？")
+    duration = next(t for t in asked_types("要多久") if t.name == "duration")
+    assert duration.said("街道办事处应当在十个工作日内组织审查") and not duration.said("加装电梯的业主可以提取公积金")

@@ -54,3 +54,22 @@ def test_staff_search_filters_by_level_and_status(kb_engine):
 def test_zhiyi_clause_is_addressable(kb_engine):
     c = kb_engine.clause(kb_engine.documents()[1].doc_id, 1)
     assert c.ref == "1"
+
+
+def test_a_list_article_is_quoted_with_its_items(kb_engine):
+    a = kb_engine.ask("退休了住房公积金能提取吗")
+    quote = "".join(c.quote for c in a.citations if c.label == "第二十四条")
+    assert "下列情形之一" in quote and "退休" in quote
+
+
+def test_a_duration_question_quotes_the_time_limit(tmp_path):
+    import shutil
+
+    from pqtest import ROOT
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "ingestion" / "duration-question_老旧小区加装电梯办法.txt", corpus)
+    engine = QAEngine.load(make_settings(tmp_path))
+    a = engine.ask("加装电梯审查要多长时间？")
+    assert not a.refused and a.citations[0].clause == 4 and "十个工作日内" in a.answer

@@ -23,9 +23,12 @@ GREETING_RE = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|在不在|谢谢|
 LONG_SENTENCE = 110
 FRAGMENT_CHARS = 70
 SECOND_QUOTE_RATIO = 0.8
+ANSWER_TYPE_BONUS = 0.3  # a sentence that says what kind of thing was asked (intent.AnswerType)
 # a quote answering "which measures / how" runs on into the clause's next sentences up to this
 # many characters (measured on ncp: answer span in the quote 0.50 → 0.57; dev set unchanged)
 CONTINUE_CHARS = 160
+LIST_CHARS = 220  # a list introduced by 下列… is quoted whole up to this many characters
+_INTRODUCES_LIST = re.compile(r"[：:]$|下列[^。；]*[：:]?$")
 _ENDS_SENTENCE = re.compile(r"[。！？；!?;][”’」』）)]*$")
 LIST_QUESTION_RE = re.compile(r"哪些|什么|如何|怎么|怎样|措施|举措|要求|条件|政策|规定|内容|办法|流程|程序")
 
@@ -164,13 +167,17 @@ class Answerer:
                 lowered = fold(sent.text).lower()  # 申請 matches 申请, ２５００ matches 2500
                 lex = sum(w for t, w in local.items() if t in lowered) / norm
                 dense = max((s for (st, en), s in dense_by_span if st <= sent.start < en), default=0.0)
-                cands.append(_Candidate(hit, sent, (0.75 * lex + 0.25 * dense) * (0.5 + 0.5 * factor)))
+                # a sentence that says what was asked (the figure, the time limit, the penalty) first
+                said = sum(t.said(sent.text) for t in a.answer_types) / len(a.answer_types) if a.answer_types else 0.0
+                score = 0.75 * lex + 0.25 * dense + ANSWER_TYPE_BONUS * said
+                cands.append(_Candidate(hit, sent, score * (0.5 + 0.5 * factor)))
         if not cands:
             first = r.hits[0]
             sents = quotable_sentences(first.clause)
             return [_Candidate(first, sents[0], 0.0)] if sents else []
         cands.sort(key=lambda c: -c.score)
         best = cands[0]
+        local_weights = idf
         picks = [best]
         for c in cands[1:]:
             if len(picks) >= self.max_quotes or c.score < SECOND_QUOTE_RATIO * best.score or c.score <= 0:
@@ -182,7 +189,52 @@ class Answerer:
         picks.sort(key=lambda c: (c.hit.score != best.hit.score, -c.hit.score, c.sentence.start))
         if LIST_QUESTION_RE.search(a.question) or len(best.sentence.text) < 30:
             picks = [self._continued(c, picks, CONTINUE_CHARS) if c is best else c for c in picks]
-        return picks
+        return self._with_listed_items(picks, local_weights)
+
+    @staticmethod
+    def _list_intro(c: _Candidate) -> _Candidate | None:
+        """For a quote inside a list item: the sentence introducing the list (…下列情形之一的…：), if any."""
+        clause = c.hit.clause
+        items = [p for p in clause.parts if p.kind in ("item", "subitem")]
+        if not any(p.start <= c.sentence.start < p.end for p in items):
+            return None
+        first_item = min((p.start for p in items), default=0)
+        intro = [s for s in clause.sentences if s.end <= first_item and _INTRODUCES_LIST.search(s.text)]
+        if not intro:
+            return None
+        s = intro[-1]
+        start = s.start
+        for frag in quotable_sentences(clause):  # start at the fragment holding the colon, not the whole article
+            if frag.start <= s.end - 1 < frag.end and frag.end == s.end:
+                start = frag.start
+        return _Candidate(c.hit, Sentence(clause.text[start : s.end], start, s.end), c.score)
+
+    def _with_listed_items(self, picks: list[_Candidate], weights: dict) -> list[_Candidate]:
+        """A quote that introduces a list (``职工有下列情形之一的，可以提取…：``) is not an answer on its
+        own: a short list (≤ ``LIST_CHARS``) is quoted whole, a long one by its items that share the
+        most words with the question (up to ``max_quotes`` quotes in all)."""
+        out: list[_Candidate] = []
+        for c in picks:
+            c = self._list_intro(c) or c  # an item quoted alone gets the sentence that introduces it
+            if not _INTRODUCES_LIST.search(c.sentence.text) or any(o.hit.clause.clause_id == c.hit.clause.clause_id for o in out):
+                out.append(c)
+                continue
+            items = [p for p in c.hit.clause.parts if p.kind in ("item", "subitem") and p.start >= c.sentence.end]
+            if not items:
+                out.append(c)
+                continue
+            text = c.hit.clause.text
+            end = items[-1].end
+            if end - c.sentence.start <= LIST_CHARS:
+                out.append(_Candidate(c.hit, Sentence(text[c.sentence.start : end], c.sentence.start, end), c.score))
+                continue
+            out.append(c)
+            scored = sorted(
+                items, key=lambda p: -sum(w for t, w in weights.items() if t in fold(text[p.start : p.end]).lower())
+            )
+            for p in sorted(scored[: max(1, self.max_quotes - len(picks))], key=lambda p: p.start):
+                out.append(_Candidate(c.hit, Sentence(text[p.start : p.end], p.start, p.end), c.score))
+        return out[: max(self.max_quotes, len(picks))]
 
     @staticmethod
     def _continued(c: _Candidate, picks: list[_Candidate], limit: int) -> _Candidate:

@@ -62,3 +62,60 @@ def parse_cues(lines: Iterable[str]) -> QuestionCues:
 def default_cues() -> QuestionCues:
     text = resources.files("policyqa").joinpath("data/question_cues.txt").read_text(encoding="utf-8")
     return parse_cues(text.splitlines())
+
+
+# -- what a question asks for ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    """A kind of question (amount, duration, penalty …): its question cues and the patterns an
+    answering sentence matches."""
+
+    name: str
+    cues: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+
+    def asked(self, question: str) -> bool:
+        return any(c in question for c in self.cues)
+
+    def said(self, text: str) -> bool:
+        return any(p.search(text) for p in self.patterns)
+
+
+def parse_answer_types(lines: Iterable[str]) -> tuple[AnswerType, ...]:
+    """``[name]`` sections of ``ask: cue`` and ``says: regex`` lines (``#`` comments)."""
+    out: list[AnswerType] = []
+    name, cues, pats = None, [], []
+
+    def close() -> None:
+        if name:
+            out.append(AnswerType(name, tuple(cues), tuple(re.compile(p) for p in pats)))
+
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = re.fullmatch(r"\[(\w+)\]", line)
+        if m:
+            close()
+            name, cues, pats = m.group(1), [], []
+            continue
+        key, _, value = line.partition(":")
+        if key.strip() == "ask" and value.strip():
+            cues.append(value.strip())
+        elif key.strip() == "says" and value.strip():
+            pats.append(value.strip())
+    close()
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def default_answer_types() -> tuple[AnswerType, ...]:
+    text = resources.files("policyqa").joinpath("data/answer_types.txt").read_text(encoding="utf-8")
+    return parse_answer_types(text.splitlines())
+
+
+def asked_types(question: str, types: tuple[AnswerType, ...] | None = None) -> tuple[AnswerType, ...]:
+    """The kinds of answer ``question`` asks for (several, or none)."""
+    return tuple(t for t in (types if types is not None else default_answer_types()) if t.asked(question))

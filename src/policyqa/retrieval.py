@@ -32,7 +32,7 @@ from .index.sparse import SparseIndex
 from .index.storage import Store
 from .models import Chunk, Clause, Hit, Turn
 from .folding import fold
-from .intent import LAW_LEVELS, PLAN_LEVELS, default_cues
+from .intent import LAW_LEVELS, PLAN_LEVELS, AnswerType, asked_types, default_cues
 from .segmentation import Segmenter
 
 W_CLAUSE = 0.30
@@ -54,6 +54,8 @@ HISTORY_WEIGHT = 0.45
 DENSE_CANDIDATES = 100
 W_KIND = 0.15  # a question's lean (plan vs law, ``intent.QuestionCues``) favours that kind of document
 W_FOLLOW_DOC = 0.15  # an elliptical follow-up favours the document(s) the previous answer cited
+CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 罚多少)
+W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
 
 
 
@@ -69,6 +71,7 @@ class QueryAnalysis:
     weights: dict[str, float]
     follow_up: bool
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (everyday phrase, policy terms) found
+    answer_types: tuple[AnswerType, ...] = ()  # what the question asks for (amount, duration …)
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,16 @@ class HybridRetriever:
         weights = {t: HISTORY_WEIGHT for t in hist_tokens}
         weights.update({t: EXPANSION_WEIGHT for t in exp_tokens})
         weights.update({t: 1.0 if len(t) > 1 or t.isascii() else SINGLE_CHAR_WEIGHT for t in tokens})
+        # the words that ask (多长时间, 罚多少, 哪个部门) describe the answer, not the topic: the text
+        # is not expected to contain them
+        types = asked_types(question)
+        cues = [c for t in types for c in t.cues if c in question]
+        for t in tokens:
+            if any(t in c for c in cues):
+                weights[t] = min(weights[t], CUE_WORD_WEIGHT)
         return QueryAnalysis(
-            question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up, expansion.matches
+            question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up, expansion.matches,
+            types,
         )
 
     def _names_something(self, tokens: Sequence[str]) -> bool:
@@ -233,6 +244,9 @@ class HybridRetriever:
         for pos in head:
             if fused[pos] > 0:
                 fused[pos] += W_COVERAGE * self.coverage(a, clauses[pos])
+                if a.answer_types:
+                    said = sum(t.said(clauses[pos].text) for t in a.answer_types) / len(a.answer_types)
+                    fused[pos] += W_ANSWER_TYPE * said
         order = _top(fused, max(k, 1))
         chunk_evidence = self._chunk_evidence(s_chunk_all, chunk_dense)
         hits = []

@@ -56,3 +56,8 @@ def test_front_matter_overrides_and_is_not_body_text():
     d = load_bytes("补贴.txt", text.encode())
     assert (d.level, d.number, d.effective) == ("规范性文件", "宁建发〔2024〕3号", "2024-03-01")
     assert not d.text.startswith("---") and d.title == "某市租赁补贴办法"
+
+
+def test_a_revision_added_by_staff_moves_the_effective_date(kb):
+    fund = by(kb, "住房公积金管理条例")
+    assert "2019-03-24 修订" in fund.history and fund.effective == "2019-03-24"

@@ -136,6 +136,8 @@ def describe(doc: Document, stem: str = "", overrides: dict[str, Any] | None = N
         else:
             value = str(value).strip()
         fields[key] = value
+    if "history" in (overrides or {}) and "effective" not in (overrides or {}):
+        fields["effective"] = _effective(doc.text, fields["history"])  # a revision staff added counts
     return dataclasses.replace(doc, **fields)
 
 
