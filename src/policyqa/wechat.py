@@ -196,8 +196,9 @@ def trim_sentences(text: str, max_bytes: int, ellipsis: str = "…") -> str:
     return body + ellipsis
 
 
-def clause_url(public_base_url: str, doc_id: str, clause: int) -> str:
-    return f"{public_base_url.rstrip('/')}/clause/{quote(doc_id, safe='')}/{clause}"
+def clause_url(public_base_url: str, doc_id: str, clause: int, sub: int = 0) -> str:
+    ref = f"{clause}-{sub}" if sub else str(clause)
+    return f"{public_base_url.rstrip('/')}/clause/{quote(doc_id, safe='')}/{ref}"
 
 
 @dataclass
@@ -212,13 +213,13 @@ class _Block:
 def _blocks(answer: Answer, public_base_url: str) -> list[_Block]:
     blocks: dict[tuple[str, int], _Block] = {}
     for c in answer.citations:
-        key = (c.doc_id, c.clause)
+        key = (c.doc_id, c.clause, c.sub)
         quote = strip_markdown(c.quote)
         if key in blocks:
             if quote not in blocks[key].quote:
                 blocks[key].quote += quote
             continue
-        link = clause_url(public_base_url, c.doc_id, c.clause) if public_base_url else ""
+        link = clause_url(public_base_url, c.doc_id, c.clause, c.sub) if public_base_url else ""
         blocks[key] = _Block(quote, c.reference(), link)
     return list(blocks.values())
 

@@ -55,10 +55,14 @@ class PolicyRetriever(BaseRetriever):
                         "doc": hit.doc_title,
                         "doc_id": c.doc_id,
                         "clause": c.number,
+                        "sub": c.sub,
+                        "label": c.label,
                         "title": c.title,
                         "section": c.section,
                         "score": hit.score,
-                        "citation": f"《{hit.doc_title}》第{c.number}条「{c.title}」",
+                        "status": self.engine.validity[c.doc_id].status,
+                        "citation": f"《{hit.doc_title}》{c.citation_label}"
+                        + ("" if c.is_article or not c.number else f"「{c.title}」"),
                     },
                 )
             )

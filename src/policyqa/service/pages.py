@@ -50,7 +50,10 @@ def build_pages_router(settings: Settings) -> APIRouter:
         )
 
     @router.get("/clause/{doc_id}/{number}")
-    async def clause_permalink(doc_id: Annotated[str, PathParam(max_length=200)], number: int) -> RedirectResponse:
+    async def clause_permalink(
+        doc_id: Annotated[str, PathParam(max_length=200)],
+        number: Annotated[str, PathParam(pattern=r"^\d{1,6}(-\d{1,3})?$")],
+    ) -> RedirectResponse:
         """Human permalink of a clause → the staff page showing it."""
         return RedirectResponse(f"/staff#{quote(doc_id, safe='')}/{number}", status_code=307)
 

@@ -48,7 +48,7 @@
   }
 
   function openCitation(citation, opener) {
-    Q.openClause(citation.doc_id, citation.clause, { start: citation.start, end: citation.end }, opener);
+    Q.openClause(citation.doc_id, Q.clauseRef(citation.clause, citation.sub), { start: citation.start, end: citation.end }, opener);
   }
 
   function citationList(answer) {
@@ -79,8 +79,8 @@
       el("span", { text: "可能相关的条款：" }),
       el("ul", {}, answer.related.slice(0, 3).map(function (r) {
         return el("li", {}, [el("button", {
-          type: "button", class: "citation-link", text: Q.reference(r.doc, r.clause, r.title),
-          onclick: function (event) { Q.openClause(r.doc_id, r.clause, null, event.currentTarget); },
+          type: "button", class: "citation-link", text: Q.reference(r.doc, r.clause, r.title, r.label),
+          onclick: function (event) { Q.openClause(r.doc_id, Q.clauseRef(r.clause, r.sub), null, event.currentTarget); },
         })]);
       })),
     ]);

@@ -78,9 +78,15 @@
     return "/api/documents/" + encodeURIComponent(docId) + "/clauses/" + encodeURIComponent(number);
   }
 
-  /** 《文件》第N条「标题」 */
-  function reference(doc, number, title) {
+  /** 《住房租赁条例》第十条 (an official article label), 《文件》第N条「标题」 (a numbered plan) */
+  function reference(doc, number, title, label) {
+    if (label && label.charAt(0) === "第" && label.indexOf("条") > 0) return "《" + doc + "》" + label;
     return number ? "《" + doc + "》第" + number + "条「" + title + "」" : "《" + doc + "》总体要求";
+  }
+
+  /** The clause's address in URLs: 23, or 11-1 for 第十一条之一. */
+  function clauseRef(number, sub) {
+    return sub ? number + "-" + sub : String(number);
   }
 
   /**
@@ -107,7 +113,7 @@
     dialog._opener = opener || document.activeElement;
     try {
       var clause = await api(clauseApiPath(docId, number));
-      title.textContent = reference(clause.doc, clause.number, clause.title);
+      title.textContent = reference(clause.doc, clause.number, clause.title, clause.label);
       meta.textContent = [clause.section, clause.subsection].filter(Boolean).join(" · ") +
         (clause.page ? " · 第" + clause.page + "页" : "");
       body.appendChild(highlighted(clause.text, mark ? [mark] : []));
@@ -144,6 +150,7 @@
     el: el,
     highlighted: highlighted,
     reference: reference,
+    clauseRef: clauseRef,
     clauseApiPath: clauseApiPath,
     openClause: openClause,
     setupClauseDialog: setupClauseDialog,

@@ -38,7 +38,7 @@
   }
 
   function permalink(r) {
-    return "/staff#" + encodeURIComponent(r.doc_id) + "/" + r.clause;
+    return "/staff#" + encodeURIComponent(r.doc_id) + "/" + Q.clauseRef(r.clause, r.sub);
   }
 
   async function copyText(text) {
@@ -99,8 +99,8 @@
 
   /** #<doc_id>/<n> → open that clause (permalinks). */
   function openFromHash() {
-    var m = /^#([^/]+)\/(\d+)$/.exec(location.hash);
-    if (m) Q.openClause(decodeURIComponent(m[1]), Number(m[2]), null, q);
+    var m = /^#([^/]+)\/(\d+(?:-\d+)?)$/.exec(location.hash);
+    if (m) Q.openClause(decodeURIComponent(m[1]), m[2], null, q);
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); search(); });
