@@ -73,3 +73,10 @@ def test_a_duration_question_quotes_the_time_limit(tmp_path):
     engine = QAEngine.load(make_settings(tmp_path))
     a = engine.ask("加装电梯审查要多长时间？")
     assert not a.refused and a.citations[0].clause == 4 and "十个工作日内" in a.answer
+
+
+def test_a_question_about_a_repealed_text_is_told_what_replaced_it(kb_engine):
+    a = kb_engine.ask("《城市供水条例》现在还有效吗？")
+    assert not a.refused
+    assert any(c.doc == "供水条例" and c.label == "第五十条" for c in a.citations)
+    assert any("《城市供水条例》已自2026年6月1日起由《供水条例》废止" in n for n in a.notes)

@@ -112,7 +112,7 @@ class Answerer:
             )
             for c in picks
         )
-        notes = self._notes(citations) + self._version_notes(citations)
+        notes = self._notes(citations) + self._version_notes(citations) + self._named_notes(question, citations)
         return Answer(question, _render(citations), False, conf, citations, related, notes, resolved)
 
     def _status(self, doc_id: str) -> Validity:
@@ -121,6 +121,22 @@ class Answerer:
     def _doc_field(self, doc_id: str, name: str) -> str:
         doc = self.documents.get(doc_id)
         return getattr(doc, name) if doc is not None else ""
+
+    def _named_notes(self, question: str, citations: tuple[Citation, ...]) -> tuple[str, ...]:
+        """A question that names a text no longer in force (《城市供水条例》还有效吗) is told its status."""
+        cited = {c.doc_id for c in citations}
+        notes = []
+        for doc_id, doc in self.documents.items():
+            v = self._status(doc_id)
+            if v.in_force or doc_id in cited or not (doc.title in question or f"《{doc.title}》" in question):
+                continue
+            if any(self._status(d).in_force and self.documents[d].title == doc.title for d in v.versions if d in self.documents):
+                continue  # the question names the regulation, whose text in force answers
+            since = f"自{_cn_date(v.since)}起" if v.since else ""
+            by = f"由《{v.replaced_by_title}》" if v.replaced_by_title else ""
+            what = "废止" if v.status == "repealed" else ("取代" if v.status == "superseded" else "尚未施行")
+            notes.append(f"《{doc.title}》已{since}{by}{what}。" if what != "尚未施行" else f"《{doc.title}》尚未施行。")
+        return tuple(notes)
 
     def _version_notes(self, citations: tuple[Citation, ...]) -> tuple[str, ...]:
         """For a cited text that replaced an older one: which version is quoted and since when; for

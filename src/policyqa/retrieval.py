@@ -55,6 +55,7 @@ DENSE_CANDIDATES = 100
 W_KIND = 0.15  # a question's lean (plan vs law, ``intent.QuestionCues``) favours that kind of document
 W_FOLLOW_DOC = 0.15  # an elliptical follow-up favours the document(s) the previous answer cited
 CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 罚多少)
+W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
 W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
 
 
@@ -111,6 +112,15 @@ class HybridRetriever:
         self._doc_plan = np.array([d.level in PLAN_LEVELS for d in store.documents] or [False], dtype=bool)
         self._doc_law = np.array([d.level in LAW_LEVELS for d in store.documents] or [False], dtype=bool)
         self._doc_pos = doc_pos
+        # names a question may call a document by: 中华人民共和国建筑法 → 建筑法; 宁夏回族自治区供热条例 → 供热条例
+        self._doc_names = [
+            (i, tuple(dict.fromkeys(n for n in (d.title, _short_title(d.title)) if len(n) >= 4)))
+            for i, d in enumerate(store.documents)
+        ]
+        self._citing: dict[str, list[int]] = {}  # cited title → clause positions citing it
+        for pos, c in enumerate(store.clauses):
+            for ref in c.references:
+                self._citing.setdefault(ref, []).append(pos)
         self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
         self._clause_pos = {c.key: i for i, c in enumerate(store.clauses)}
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -182,7 +192,13 @@ class HybridRetriever:
                     pos = self._doc_pos.get(ref.split("#", 1)[0])
                     if pos is not None:
                         bonus[pos] = max(bonus[pos], 0) + W_FOLLOW_DOC
-        return bonus[self._clause_doc]
+        per_clause = bonus[self._clause_doc]
+        for i, names in self._doc_names:
+            if any(n in question for n in names):
+                per_clause[self._clause_doc == i] += W_TITLE
+                for pos in self._citing.get(self.store.documents[i].title, ()):
+                    per_clause[pos] += W_TITLE  # 《城市供水条例》同时废止 answers "is it still valid?"
+        return per_clause
 
     # -- retrieval ----------------------------------------------------------------
 
@@ -351,6 +367,11 @@ class HybridRetriever:
 
     def chunks_of(self, clause: Clause) -> list[Chunk]:
         return [self.store.chunks[i] for i in self.clause_chunks[self._clause_pos[clause.key]]]
+
+
+def _short_title(title: str) -> str:
+    """The name a title goes by: without 中华人民共和国 or a province's name (宁夏回族自治区供热条例 → 供热条例)."""
+    return re.sub(r"^(?:中华人民共和国|[\u4e00-\u9fff]{2,8}?(?:自治区|省|市))", "", title)
 
 
 def _top(scores: np.ndarray, m: int) -> np.ndarray:
