@@ -6,7 +6,8 @@ at the chosen out-of-scope refusal rate) and, with ``--write``, stores the model
 in ``src/policyqa/data/confidence.json``.  Usage:
 
     python scripts/calibrate_refusal.py ../shared/eval/dev_questions.jsonl ../shared/eval/kb_questions.jsonl \\
-        tests/data/hard_questions.jsonl --corpus corpus --index /tmp/kbidx [--embedder use] [--write]
+        ../shared/eval/dev_dialogues.jsonl ../shared/eval/kb_dialogues.jsonl tests/data/hard_questions.jsonl \\
+        --corpus corpus --index /tmp/kbidx [--embedder use] [--write]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from policyqa.confidence import fit_logistic
 from policyqa.config import Settings
 from policyqa.engine import QAEngine
+from policyqa.models import Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_OOS_REFUSAL = 0.92
@@ -44,9 +46,14 @@ def main() -> None:
     for f in args.file:
         for line in Path(f).read_text(encoding="utf-8").splitlines():
             row = json.loads(line) if line.strip() else {}
-            if "q" not in row:
+            if "q" not in row and "turns" not in row:
                 continue
-            r = engine.retriever.retrieve(row["q"], docs=engine.answer_docs)
+            turns = row.get("turns") or [row["q"]]
+            history: list[Turn] = []
+            for prev in turns[:-1]:  # a dialogue's last turn is read with the turns before it
+                answer = engine.ask(prev, history)
+                history.append(Turn(prev, tuple(f"{x.doc_id}#{x.clause}" for x in answer.related[:1])))
+            r = engine.retriever.retrieve(turns[-1], history or None, docs=engine.answer_docs)
             rows.append((r.coverage, r.best_dense, len(r.analysis.synonyms)))
             labels.append(0 if row.get("kind") == "oos" or not (row.get("gold") or row.get("gold_doc")) else 1)
     order = list(range(len(rows)))
