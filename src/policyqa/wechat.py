@@ -46,7 +46,7 @@ from wechatpy import parse_message
 from wechatpy.replies import create_reply
 
 from .config import Settings
-from .conversation import ConversationStore
+from .conversation import Conversations
 from .errors import InvalidQuestionError, PolicyQAError, WeChatMessageError
 from .models import Answer, Turn
 from .state import MemoryStore, RateLimit, StateStore
@@ -358,6 +358,10 @@ def replay_window(settings: Settings) -> float:
     return 2.0 * settings.wechat_timestamp_window + 60.0
 
 
+def _question_tag(follower: str, question: str) -> str:
+    return hashlib.sha256(f"{follower}\n{question}".encode()).hexdigest()[:32]
+
+
 def follower_hash(openid: str) -> str:
     """A short, non-reversible tag for logs (we never log the OpenID or message content)."""
     return hashlib.sha256(openid.encode("utf-8")).hexdigest()[:12]
@@ -370,6 +374,10 @@ class _Outcome:
     text: str
     refused: bool = False
 
+
+#: How long past the budget a replica's claim on a message outlives a crash of that replica.
+CLAIM_SLACK_SECONDS = 5.0
+POLL_SECONDS = 0.05  # how often a waiting replica looks for another replica's reply
 
 _HOLDING = "\x00holding"  # dedup marker: this message got the holding text (not valid XML: never a reply)
 
@@ -396,7 +404,7 @@ class WeChatResponder:
         self,
         get_engine: Callable[[], QAEngine],
         settings: Settings,
-        conversations: ConversationStore,
+        conversations: Conversations,
         gap_log: GapLog | None = None,
         clock: Callable[[], float] = time.monotonic,
         *,
@@ -420,8 +428,10 @@ class WeChatResponder:
         self._store = store if store is not None else MemoryStore(max_cached, clock)
         self._dedup_ttl = dedup_ttl if dedup_ttl is not None else replay_window(settings)
         self._inflight: dict[str, Future[str | None]] = {}
-        # answers that finished after the budget, for the follower's re-ask
-        self._late = TTLCache(max_cached, reask_ttl, clock)
+        # answers that finished after the budget wait in the store (wxlate) for the follower's re-ask;
+        # a question being computed is claimed there (wxq) so another process does not compute it too
+        self._reask_ttl = reask_ttl
+        self._question_ttl = max(60.0, 10.0 * self.budget)
         self._questions: dict[tuple[str, str], _Pending] = {}
         self._lock = threading.Lock()
         self._limiter = RateLimit(self._store, "wxrate", settings.wechat_rate_limit_per_minute, 60.0)
@@ -466,20 +476,52 @@ class WeChatResponder:
             return reply
 
         assert future is not None
+        claim = "wxclaim:" + key.split(":", 1)[1]
+        claimed = False
         try:
-            reply, keep, outcome = self._respond(message, retry=retry)
+            # across processes: one replica answers a message, the others wait for its reply
+            claimed = self._store.add(claim, self.budget + CLAIM_SLACK_SECONDS)
+            if claimed:
+                reply, keep, outcome = self._respond(message, retry=retry)
+                if keep is not None:
+                    self._store.put(key, keep, self._dedup_ttl)
+            else:
+                reply, keep, outcome = self._await_reply(message, key, claim), None, "duplicate-replica"
         except BaseException as exc:  # never leave waiters hanging
             future.set_exception(exc)
             with self._lock:
                 self._inflight.pop(key, None)
+            if claimed:
+                self._release(claim)
             raise
         with self._lock:
-            if keep is not None:
-                self._store.put(key, keep, self._dedup_ttl)
             self._inflight.pop(key, None)
         future.set_result(reply)
+        if claimed:
+            self._release(claim)
         self._log(message, key, started, outcome)
         return reply
+
+    def _await_reply(self, message: Any, key: str, claim: str) -> str | None:
+        """Another process holds ``claim`` for this message: poll the store for its reply until the
+        budget (plus two seconds) is over; the holding text if it gave one or is still working."""
+        deadline = time.monotonic() + self.budget + 2.0
+        while True:
+            value = self._store.get(key)
+            if value is not None and value != _HOLDING:
+                return value or None
+            if time.monotonic() >= deadline:
+                return self._render(message, HOLDING_TEXT)
+            if self._store.get(claim) is None:  # released without a reply to share
+                return self._render(message, HOLDING_TEXT if value == _HOLDING else UNAVAILABLE_TEXT)
+            time.sleep(POLL_SECONDS)
+
+    def _release(self, claim: str) -> None:
+        try:
+            self._store.delete(claim)
+        except PolicyQAError:  # it expires by itself
+            logger.warning("wechat: could not release a claim; it expires in %.0f s",
+                           self.budget + CLAIM_SLACK_SECONDS)
 
     def close(self) -> None:
         """Stop the worker threads (running engine calls finish in the background)."""
@@ -538,7 +580,8 @@ class WeChatResponder:
         if len(question) > self.settings.max_question_chars:
             return (f"问题太长了，请精简到 {self.settings.max_question_chars} 个字以内再发送。", "invalid")
         qkey = (follower, question)
-        late = self._late.get(qkey, pop=True)
+        tag = _question_tag(follower, question)
+        late = self._take_late(tag)
         if late is not None:
             return late, "late-answer"
         with self._lock:
@@ -546,13 +589,23 @@ class WeChatResponder:
             if existing is None:
                 if self._outstanding >= self._max_outstanding:
                     return BUSY_TEXT, "busy"
-                self._outstanding += 1
+                self._outstanding += 1  # reserved; released below or by _finished
+        if existing is None:
+            try:
+                claimed = self._store.add(f"wxq:{tag}", self._question_ttl)
+            except BaseException:
+                self._unreserve()
+                raise
+            if not claimed:  # another process is computing it: wait for its late answer
+                self._unreserve()
+                return self._await_late(tag)
+            with self._lock:
                 pending = _Pending(self._executor.submit(self._compute, follower, question))
                 self._questions[qkey] = pending
-            else:
-                pending = existing
-        if existing is None:  # outside the lock: the callback runs at once if the call already finished
-            pending.future.add_done_callback(lambda _f: self._finished(qkey, pending))
+            # outside the lock: the callback runs at once if the call already finished
+            pending.future.add_done_callback(lambda _f: self._finished(qkey, tag, pending))
+        else:
+            pending = existing
         try:
             outcome = pending.future.result(timeout=self.budget)
         except FutureTimeout:
@@ -562,8 +615,27 @@ class WeChatResponder:
             return UNAVAILABLE_TEXT, "error"
         with self._lock:  # delivered in time: not to be kept for a re-ask
             pending.delivered = True
-            self._late.get(qkey, pop=True)
+        self._store.delete(f"wxlate:{tag}")
         return outcome.text, "refused" if outcome.refused else "answered"
+
+    def _unreserve(self) -> None:
+        with self._lock:
+            self._outstanding -= 1
+
+    def _take_late(self, tag: str) -> str | None:
+        late = self._store.get(f"wxlate:{tag}")
+        if late is not None:
+            self._store.delete(f"wxlate:{tag}")
+        return late
+
+    def _await_late(self, tag: str) -> tuple[str, str]:
+        deadline = time.monotonic() + self.budget
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            late = self._take_late(tag)
+            if late is not None:
+                return late, "late-answer"
+        return HOLDING_TEXT, "holding"
 
     def _compute(self, follower: str, question: str) -> _Outcome:
         """Runs in a worker thread: ask, remember the turn, log a gap, format."""
@@ -580,16 +652,19 @@ class WeChatResponder:
                 logger.exception("wechat: recording a gap failed")
         return _Outcome(format_answer(answer, self.settings.public_base_url), answer.refused)
 
-    def _finished(self, qkey: tuple[str, str], pending: _Pending) -> None:
+    def _finished(self, qkey: tuple[str, str], tag: str, pending: _Pending) -> None:
         future = pending.future
         with self._lock:
             self._outstanding -= 1
             if self._questions.get(qkey) is pending:
                 del self._questions[qkey]
-            if pending.delivered or future.cancelled() or future.exception() is not None:
-                return
-            # finished after the budget: keep the reply for the follower's re-ask
-            self._late.put(qkey, future.result().text)
+            late = not (pending.delivered or future.cancelled() or future.exception() is not None)
+        try:
+            if late:  # finished after the budget: keep the reply for the follower's re-ask (any replica)
+                self._store.put(f"wxlate:{tag}", future.result().text, self._reask_ttl)
+            self._store.delete(f"wxq:{tag}")
+        except PolicyQAError:
+            logger.warning("wechat: could not hand a late answer over (shared state unavailable)")
 
     # -- logging (never the content or the OpenID) -----------------------------------
 
