@@ -58,15 +58,14 @@ def create_app(
     """Build the service app.
 
     ``manager`` holds the engine (and rebuilds it on uploads); ``feedback_log`` defaults to
-    ``settings.data_dir / "feedback.sqlite3"`` (closed when the app shuts down) with the
-    ``feedback_retention_days`` / ``feedback_max_rows`` bounds; ``conversations`` to a store
+    ``settings.data_dir / "feedback.sqlite3"``, or PostgreSQL at ``database_url`` (closed when
+    the app shuts down), with the ``feedback_retention_days`` / ``feedback_max_rows`` bounds; ``conversations`` to a store
     bounded by the ``session_*`` settings (in ``store`` when ``redis_url`` is set); ``store``
     (rate limits, WeChat nonces, dedup and hand-off) to :func:`~policyqa.state.open_store`:
     Redis when ``redis_url`` is set, else in memory capped at ``state_max_keys`` per kind.
     """
     owns_log = feedback_log is None
-    log = feedback_log if feedback_log is not None else FeedbackLog.in_dir(
-        settings.data_dir, retention_days=settings.feedback_retention_days, max_rows=settings.feedback_max_rows)
+    log = feedback_log if feedback_log is not None else FeedbackLog.from_settings(settings)
     state_store = store if store is not None else open_store(settings)
     sessions = conversations if conversations is not None else open_conversations(settings, state_store)
     metrics = Metrics(manager)
