@@ -109,8 +109,8 @@ class RedisStore:
 
     # -- the StateStore operations ---------------------------------------------------------
 
-    def add(self, key: str, ttl: float) -> bool:
-        return bool(self._call(lambda c: c.set(self._prefix + key, "1", nx=True, px=_ms(ttl))))
+    def add(self, key: str, ttl: float, value: str = "1") -> bool:
+        return bool(self._call(lambda c: c.set(self._prefix + key, value, nx=True, px=_ms(ttl))))
 
     def get(self, key: str) -> str | None:
         value = self._call(lambda c: c.get(self._prefix + key))

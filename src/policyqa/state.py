@@ -56,8 +56,9 @@ class Decision:
 class StateStore(Protocol):
     """Keyed, expiring, bounded state shared by the service's components (see the module doc)."""
 
-    def add(self, key: str, ttl: float) -> bool:
-        """Remember ``key`` for ``ttl`` seconds; False if it was already remembered (and unexpired)."""
+    def add(self, key: str, ttl: float, value: str = "1") -> bool:
+        """Remember ``key`` (with ``value``, readable by :meth:`get`) for ``ttl`` seconds; False —
+        and nothing changed — if it was already remembered (and unexpired)."""
         ...
 
     def get(self, key: str) -> str | None:
@@ -139,13 +140,13 @@ class MemoryStore:
             space = self._namespaces[name] = _Namespace(name, self.max_items)
         return space
 
-    def add(self, key: str, ttl: float) -> bool:
+    def add(self, key: str, ttl: float, value: str = "1") -> bool:
         with self._lock:
             now = self._clock()
             space = self._space(key)
             if space.lookup(key, now) is not None:
                 return False
-            space.store(key, True, now + ttl, now)
+            space.store(key, value, now + ttl, now)
             return True
 
     def get(self, key: str) -> str | None:

@@ -31,9 +31,12 @@ logger = logging.getLogger(__name__)
 
 
 def settings_to_env(settings: Settings) -> dict[str, str]:
-    """``POLICYQA_*`` variables that make ``Settings()`` equal ``settings`` (lists as JSON)."""
+    """``POLICYQA_*`` variables that make ``Settings()`` equal ``settings`` (lists as JSON; a
+    ``None`` is left out — the variable must be unset, see :func:`run`)."""
     env: dict[str, str] = {}
     for name, value in settings.model_dump(mode="json").items():
+        if value is None:
+            continue
         if isinstance(value, (list, dict)):
             text = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, bool):
@@ -84,6 +87,10 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
             manager.close()
         return
     del manager  # each worker loads the (now built) index itself
-    os.environ.update(settings_to_env(settings))
+    env = settings_to_env(settings)
+    for name in Settings.model_fields:  # unset fields (None) must not come from the environment
+        if f"POLICYQA_{name.upper()}" not in env:
+            os.environ.pop(f"POLICYQA_{name.upper()}", None)
+    os.environ.update(env)
     uvicorn.run("policyqa.service.server:app_factory", factory=True, host=host, port=port, workers=workers,
                 log_level="info", proxy_headers=True, timeout_graceful_shutdown=10)

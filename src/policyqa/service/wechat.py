@@ -116,9 +116,8 @@ def create_wechat_router(
         triple = "\n".join((params.get("signature", ""), params.get("timestamp", ""), params.get("nonce", "")))
         key = hashlib.sha256(triple.encode("utf-8")).hexdigest()
         digest = hashlib.sha256(body).hexdigest()
-        if store.add(f"wxnonce:{key}", nonce_ttl):
-            store.put(f"wxnoncebody:{key}", digest, nonce_ttl)
-        elif store.get(f"wxnoncebody:{key}") != digest:  # (None while a concurrent first use records it)
+        # one atomic step records the triple with its body (replicas may receive the copies at once)
+        if not store.add(f"wxnonce:{key}", nonce_ttl, digest) and store.get(f"wxnonce:{key}") != digest:
             raise _Rejected(403, "replayed nonce")
 
     async def read_body(request: Request) -> bytes:
