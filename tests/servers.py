@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+def _pg_bin() -> Path:
+    """The newest Debian PostgreSQL's binaries (``/usr/lib/postgresql/<major>/bin``)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]) if
+                   p.parts[-3].isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 
 
 def free_port() -> int:
@@ -97,7 +104,7 @@ def _pg_user() -> tuple[list[str], int, int]:
 def postgres_server(folder: Path) -> Iterator[str]:
     """A throwaway PostgreSQL cluster; yields its URL ``postgresql://postgres@127.0.0.1:PORT/postgres``."""
     if not (PG_BIN / "initdb").exists():
-        pytest.skip("PostgreSQL 15 is not installed (apt-get install postgresql)")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     prefix, uid, gid = _pg_user()
     folder.mkdir(parents=True, exist_ok=True)
     data = folder / "pgdata"

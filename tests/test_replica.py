@@ -65,3 +65,14 @@ def test_several_workers_need_redis(writer_settings):
     assert "POLICYQA_REDIS_URL" in info.value.message
     check_workers(writer_settings, 1)
     check_workers(writer_settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"}), 4)
+
+
+def test_settings_exported_to_workers_round_trip(writer_settings, monkeypatch):
+    from policyqa.config import Settings
+    from policyqa.service.server import settings_to_env
+
+    env = settings_to_env(writer_settings)
+    assert "POLICYQA_REFUSAL_THRESHOLD" not in env  # None: left unset, not the string "None"
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert Settings() == writer_settings

@@ -1,7 +1,8 @@
 """Several processes sharing Redis and one index folder (issue 13), against real servers:
 a ``redis-server`` on a free loopback port and ``policyqa serve`` processes (hash embedder).
 
-* two uvicorn workers (``--workers 2``): sessions and per-client limits hold across workers;
+* two uvicorn workers (``--workers 2``): sessions and per-client limits hold across workers,
+  and after an upload 20 consecutive ``/api/documents`` calls all list it;
 * two separate ``policyqa serve`` processes — a writer and a reader — on different ports:
   follow-ups alternating between them keep their context, same-MsgId WeChat retries sent to
   both give one engine call, an upload on the writer is visible on the reader within
@@ -141,6 +142,15 @@ def test_two_uvicorn_workers_share_sessions_and_limits(shared, redis):
         pids = {line.split("[")[1].split("]")[0] for line in server.text().splitlines()
                 if "Started server process" in line}
         assert len(pids) == 2
+        # an upload rebuilds in the worker that got it; the other worker follows CURRENT
+        accepted = httpx.post(f"{server.url}/api/documents", headers={"X-API-Key": ADMIN_KEY},
+                              files={"file": ("电梯.txt", UPLOAD, "text/plain")}, timeout=30)
+        assert accepted.status_code == 202, accepted.text
+        doc_id, started, streak = accepted.json()["doc_id"], time.monotonic(), 0
+        while streak < 20 and time.monotonic() - started < VISIBLE_WITHIN:
+            listed = httpx.get(f"{server.url}/api/documents", timeout=10).json()["documents"]
+            streak = streak + 1 if any(d["doc_id"] == doc_id for d in listed) else 0
+        assert streak == 20, "the upload was not listed by 20 consecutive /api/documents calls"
 
 
 def test_two_replicas_writer_and_reader(shared, redis):
