@@ -62,3 +62,13 @@ def test_reconnects_after_the_connection_breaks(pg_url):
         assert any(g.question == "断线后还能记录吗" for g in log.gaps())
     finally:
         log.close()
+
+
+def test_server_down_gives_a_clear_error(tmp_path_factory):
+    pytest.importorskip("psycopg")
+    from policyqa.errors import StateUnavailableError
+    from servers import free_port
+
+    with pytest.raises(StateUnavailableError) as info:
+        FeedbackLog(f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
+    assert info.value.code == "database_unavailable"

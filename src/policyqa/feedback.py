@@ -74,6 +74,12 @@ CREATE INDEX IF NOT EXISTS gaps_normalized ON gaps (normalized);
 """
 
 
+def _unavailable() -> Exception:
+    from .errors import StateUnavailableError
+
+    return StateUnavailableError("反馈记录数据库暂时不可用，请稍后再试", code="database_unavailable")
+
+
 _POSTGRES_URL = re.compile(r"^postgres(ql)?(\+psycopg)?://")
 
 
@@ -194,7 +200,11 @@ class FeedbackLog:
                                   "pip install 'policyqa[postgres]'") from exc
             if self._conn is not None:
                 logger.warning("feedback log: reconnecting to %s", self.database)
-            self._conn = psycopg.connect(self._url, connect_timeout=5)
+            try:
+                self._conn = psycopg.connect(self._url, connect_timeout=5)
+            except psycopg.OperationalError as exc:
+                logger.error("feedback log: %s unreachable (%s)", self.database, type(exc).__name__)
+                raise _unavailable() from exc
         return self._conn
 
     def _create_postgres_schema(self) -> None:
@@ -215,16 +225,30 @@ class FeedbackLog:
         """Run one statement (``?`` placeholders; ``%s`` for PostgreSQL).  Call under the lock."""
         if not self._url:
             return self._db().execute(sql, params)
-        conn = self._db()
+        import psycopg
+
+        conn = None
         try:
+            conn = self._db()
             return conn.execute(sql.replace("?", "%s"), params)
+        except psycopg.OperationalError as exc:  # server down or connection lost: reopened next call
+            logger.error("feedback log: %s unreachable (%s)", self.database, type(exc).__name__)
+            raise _unavailable() from exc
         except Exception:
-            if not conn.broken:  # an aborted transaction would refuse every later statement
+            if conn is not None and not conn.broken:  # an aborted transaction would refuse every later statement
                 conn.rollback()
             raise
 
     def _commit(self) -> None:
-        self._db().commit()
+        if not self._url:
+            self._db().commit()
+            return
+        import psycopg
+
+        try:
+            self._db().commit()
+        except psycopg.OperationalError as exc:
+            raise _unavailable() from exc
 
     @classmethod
     def in_dir(cls, data_dir: Path | str, **bounds: float) -> FeedbackLog:

@@ -14,10 +14,13 @@ WeChat's passive-reply rules shape the design:
   :class:`~policyqa.state.StateStore` for the whole replay window (twice
   ``settings.wechat_timestamp_window``, plus a minute), and a retry that arrives while the
   first request is still computing waits for the same result, so the engine is asked exactly
-  once and every copy gets the identical reply — and never another follower's reply.
+  once and every copy gets the identical reply — and never another follower's reply.  With a
+  shared store (Redis) this holds across processes: the first to receive a message claims it
+  (``wxclaim``), copies at other replicas poll the store for its reply.
 * The engine gets ``settings.wechat_budget_seconds`` (default 4 s).  If it is slower the
-  follower gets a short holding text; the answer is still computed, and cached so that
-  re-sending the same question within a few minutes gets it at once.
+  follower gets a short holding text; the answer is still computed, and kept in the store
+  (``wxlate``; the question is claimed meanwhile, ``wxq``) so that re-sending the same question
+  within a few minutes gets it at once, from any replica.
 * A text reply's ``Content`` may hold at most 2048 UTF-8 bytes: answers are trimmed by
   whole sentences and keep their citation lines.
 
@@ -31,7 +34,6 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -302,51 +304,6 @@ def format_answer(answer: Answer, public_base_url: str = "", max_bytes: int = MA
         return trim_sentences(_render_blocks([first], (), False), max_bytes)
     quote = truncate_utf8(first.quote, room - utf8_len("…")) + "…"
     return _render_blocks([_Block(quote, first.reference, "")], (), False)
-
-
-# --------------------------------------------------------------------------- caches
-
-
-class TTLCache:
-    """A small thread-safe LRU map whose entries expire ``ttl`` seconds after being stored."""
-
-    def __init__(self, max_items: int, ttl: float, clock: Callable[[], float]) -> None:
-        self.max_items = max_items
-        self.ttl = ttl
-        self._clock = clock
-        self._items: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, default: Any = None, *, pop: bool = False) -> Any:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                return default
-            stamp, value = entry
-            if self._clock() - stamp > self.ttl:
-                del self._items[key]
-                return default
-            if pop:
-                del self._items[key]
-            else:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            now = self._clock()
-            self._items.pop(key, None)
-            self._items[key] = (now, value)
-            while len(self._items) > self.max_items:
-                self._items.popitem(last=False)
-            while self._items:  # drop expired entries from the old end
-                _, (stamp, _) = next(iter(self._items.items()))
-                if now - stamp <= self.ttl:
-                    break
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 # --------------------------------------------------------------------------- responder
