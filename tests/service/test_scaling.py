@@ -209,6 +209,8 @@ def test_redis_killed_mid_run_gives_clear_errors_and_recovers(shared, redis):
                                 content=text_xml("物业", 7001, "o-outage"), timeout=30)
             assert wechat.status_code == 503
             assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200  # no crash
+            ready = httpx.get(f"{server.url}/readyz", timeout=10)
+            assert ready.status_code == 200 and ready.json()["shared_state"] == "unavailable"
             assert server.proc.poll() is None
         finally:
             redis.start()
@@ -216,5 +218,6 @@ def test_redis_killed_mid_run_gives_clear_errors_and_recovers(shared, redis):
         while (status := ask(server.url, FIRST).status_code) != 200 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert status == 200
+        assert httpx.get(f"{server.url}/readyz", timeout=10).json()["shared_state"] == "ok"
         log = server.text()
         assert log.count("unreachable") == 1 and "is back" in log
