@@ -94,3 +94,14 @@ def test_thread_safe_counting():
 def test_max_items_validated():
     with pytest.raises(ValueError):
         MemoryStore(max_items=0)
+
+
+def test_add_keeps_its_value_and_delete_forgets():
+    store = MemoryStore()
+    assert store.add("wxnonce:k", 30, "digest-1")
+    assert not store.add("wxnonce:k", 30, "digest-2")  # the first value stays
+    assert store.get("wxnonce:k") == "digest-1"
+    store.delete("wxnonce:k")
+    store.delete("wxnonce:never")  # no error
+    assert store.get("wxnonce:k") is None
+    assert store.add("wxnonce:k", 30)

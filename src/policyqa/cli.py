@@ -5,7 +5,7 @@
     policyqa search "关键词" [--doc D] [--section S] [--limit N] [--json]
     policyqa documents [--json]
     policyqa eval FILE.jsonl [--json] [--baseline bm25|dense|langchain]
-    policyqa serve [--host H] [--port P] [--workers N] [--dev]
+    policyqa serve [--host H] [--port P] [--workers N] [--role writer|reader] [--dev]
     policyqa bench quality|perf ...
 
 Exit codes: 0 ok, 1 policyqa error (message on stderr), 2 usage error.
@@ -166,9 +166,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.dev:
         settings = settings.model_copy(update={"allow_short_admin_key": True})
+    if args.role:
+        settings = settings.model_copy(update={"role": args.role})
     settings.check_admin_key()  # refuse a guessable admin key before anything is loaded
 
     from .service import run
+    from .service.server import check_workers
+
+    check_workers(settings, args.workers)  # before the index is loaded
 
     run(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
@@ -229,7 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
-    sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--workers", type=int, default=1,
+                    help="worker processes; more than one needs POLICYQA_REDIS_URL (docs/scaling.md)")
+    sp.add_argument("--role", choices=["writer", "reader"],
+                    help="writer builds the index and takes uploads; reader serves the writer's published "
+                         "build (default: POLICYQA_ROLE, else writer)")
     sp.add_argument("--dev", action="store_true",
                     help="development: accept an admin key shorter than 16 characters")
     sp.set_defaults(func=cmd_serve)

@@ -69,6 +69,18 @@ class Settings(BaseSettings):
     feedback_retention_days: int = Field(default=180, ge=1)  # older records are deleted
     feedback_max_rows: int = Field(default=100_000, ge=100)  # per table; the oldest go first
 
+    # several processes or machines (docs/scaling.md)
+    # shared state (sessions, rate limits, WeChat nonces/dedup/hand-off); empty = in-process memory
+    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0
+    redis_prefix: str = "policyqa:"  # every key starts with this (several deployments on one Redis)
+    redis_timeout_seconds: float = Field(default=1.0, gt=0)  # connect/read timeout of one Redis call
+    # writer: builds the index and accepts uploads; reader: loads the build the writer published
+    # (index_dir/CURRENT) and refuses corpus changes with 503
+    role: Literal["writer", "reader"] = "writer"
+    index_poll_seconds: float = Field(default=1.0, ge=0)  # how often CURRENT is checked (0 = never)
+    # the feedback/gap log: empty = SQLite in data_dir; postgresql://user@host/db = one shared database
+    database_url: str = ""
+
     # WeChat official account
     wechat_token: str = ""
     wechat_aes_key: str = ""

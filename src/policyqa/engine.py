@@ -148,6 +148,28 @@ class QAEngine:
         return cls._open(settings, storage.current(), manifest, embedder)
 
     @classmethod
+    def open_published(
+        cls, settings: Settings, *, progress: Progress | None = None, embedder: Embedder | None = None
+    ) -> "QAEngine":
+        """Open the build ``index_dir/CURRENT`` names as it is: never builds and does not compare it
+        with a corpus (a reader replica, ``POLICYQA_ROLE=reader``, serves what the writer published).
+
+        Raises ``IndexNotFoundError``, ``IndexStaleError`` (another format version) and
+        ``IndexMismatchError`` (another embedder)."""
+        storage = IndexStorage(settings.index_dir)
+        folder = storage.current()
+        manifest = Manifest.read(folder / "manifest.json")
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexStaleError("the published index was written by another policyqa version")
+        embedder = embedder or create_embedder(settings.embedder, settings.embedder_model, settings.embed_batch_size)
+        if manifest.embedder_id != embedder.model_id or manifest.dimension != embedder.dimension:
+            raise IndexMismatchError(
+                f"the published index was built with embedder {manifest.embedder_id} but {embedder.model_id} "
+                "is configured"
+            )
+        return cls._open(settings, folder, manifest, embedder)
+
+    @classmethod
     def _open(cls, settings: Settings, folder: Path, manifest: Manifest, embedder: Embedder) -> "QAEngine":
         store = Store.read(folder / "store.json")
         dense = DenseIndex.load(folder / "dense.faiss") if (folder / "dense.faiss").exists() else None

@@ -101,3 +101,18 @@ class WeChatMessageError(PolicyQAError):
     """The (decrypted) message is not acceptable XML: malformed, or with DTD/entity declarations."""
 
     code = "wechat_bad_message"
+
+
+class StateUnavailableError(PolicyQAError):
+    """The shared state server (Redis, ``POLICYQA_REDIS_URL``) cannot be reached: sessions, rate
+    limits and WeChat dedup cannot be trusted, so the request is refused (HTTP 503) rather than
+    answered without them."""
+
+    code = "state_unavailable"
+
+
+class ReadOnlyReplicaError(PolicyQAError):
+    """A corpus change was sent to a reader replica (``POLICYQA_ROLE=reader``): only the writer
+    builds the index (HTTP 503)."""
+
+    code = "read_only_replica"

@@ -49,6 +49,7 @@ from .errors import (  # noqa: F401 - the three service errors are re-exported f
     IndexBusyError,
     IndexNotReadyError,
     PolicyQAError,
+    ReadOnlyReplicaError,
     UnsupportedDocumentTypeError,
 )
 
@@ -64,6 +65,8 @@ MAX_FILENAME_CHARS = 120
 #: Asked once of every newly loaded/built engine before it serves, so lazily loaded models
 #: (the embedder) are ready and the first citizen does not wait for them.
 WARMUP_QUESTION = "住房保障"
+READ_ONLY_MESSAGE = ("本实例是只读副本，不能上传或删除文件：请在管理实例（POLICYQA_ROLE=writer）上操作，"
+                     "发布后本实例会自动加载新索引")
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 
@@ -245,6 +248,13 @@ class IndexManager:
             thread.join(timeout)
         return self.status()
 
+    def adopt(self, engine: QAEngine) -> None:
+        """Serve ``engine`` from now on (a build another process published; see ``policyqa.replica``)."""
+        with self._lock:
+            self._engine = engine
+            self._counts = None
+            self._stage = "loaded"
+
     def close(self, timeout: float | None = 30.0) -> None:
         """Wait for a running build to finish (it is not interruptible)."""
         self.wait(timeout)
@@ -257,7 +267,8 @@ class IndexManager:
         Raises (before anything is written): :class:`DocumentParseError` (bad name, empty,
         unparseable — ``.reason`` says why), :class:`UnsupportedDocumentTypeError`,
         :class:`DocumentTooLargeError`, :class:`DuplicateDocumentError` (same content hash or
-        same file name / doc id as a corpus document), :class:`IndexBusyError`.
+        same file name / doc id as a corpus document), :class:`IndexBusyError`,
+        :class:`ReadOnlyReplicaError` (``settings.role == "reader"``).
         """
         name = safe_filename(filename)
         suffix = Path(name).suffix.lower()
@@ -302,7 +313,7 @@ class IndexManager:
         """Remove a document from the corpus and start the rebuild.
 
         The file is moved aside (to ``data_dir/removed``) and put back if the rebuild fails.
-        Raises :class:`DocumentNotFoundError`, :class:`IndexBusyError`.
+        Raises :class:`DocumentNotFoundError`, :class:`IndexBusyError`, :class:`ReadOnlyReplicaError`.
         """
         self._check_not_busy()
         info = self.engine.document(doc_id)
@@ -332,6 +343,7 @@ class IndexManager:
 
     def rebuild(self) -> IndexStatus:
         """Rebuild the index from the corpus as it is (e.g. after files were copied in by hand)."""
+        self._check_writer()
         with self._lock:
             self._reserve_locked()
             return self._start_locked(_Job("rebuild", rollback=lambda: None, commit=lambda: None))
@@ -347,7 +359,12 @@ class IndexManager:
                 return resolved
         raise DocumentNotFoundError(f"找不到文件 {doc_id} 的源文件")
 
+    def _check_writer(self) -> None:
+        if self.settings.role == "reader":
+            raise ReadOnlyReplicaError(READ_ONLY_MESSAGE)
+
     def _check_not_busy(self) -> None:
+        self._check_writer()
         with self._lock:
             if self._state == "building":
                 raise IndexBusyError("索引正在重建，请稍后再试")

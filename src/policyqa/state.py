@@ -2,13 +2,15 @@
 
 Everything here is keyed, expires (TTL) and is bounded in size, so no client can make it grow
 without limit.  The components that need such state talk to a :class:`StateStore`, a protocol
-of three primitive operations that map one-to-one onto a key-value server (a Redis backend
-can be dropped in later: ``SET NX EX``, ``GET``/``SET EX``, a sorted-set sliding window):
+of primitive operations that map one-to-one onto a key-value server (``SET NX PX``,
+``GET``/``SET PX``, ``DEL``, a sorted-set sliding window; :class:`policyqa.redis_state.RedisStore`
+is that backend, chosen by :func:`open_store` when ``POLICYQA_REDIS_URL`` is set):
 
 * :meth:`StateStore.add` — remember a key for ``ttl`` seconds unless it is already there
   (WeChat nonces: a signature/timestamp/nonce triple is accepted once);
 * :meth:`StateStore.get` / :meth:`StateStore.put` — a string value for ``ttl`` seconds
   (WeChat replies by sender + MsgId, so WeChat's retries get the identical reply);
+* :meth:`StateStore.delete` — forget a key (a claim released early);
 * :meth:`StateStore.hit` — one event in a sliding window of ``window`` seconds holding at most
   ``limit`` events (per-client rate limits, failed admin-auth throttle).
 
@@ -16,9 +18,10 @@ can be dropped in later: ``SET NX EX``, ``GET``/``SET EX``, a sorted-set sliding
 of the key before the first ``:``), each capped at ``max_items`` entries, expired entries
 dropped as they are met.  When a namespace is full its least recently used entry goes, so a
 flood of new rate-limit keys costs bounded memory and cannot evict another namespace's nonces.
-With several worker processes each holds its own memory (limits then apply per worker).
+With several worker processes each holds its own memory (limits then apply per worker), which
+is why ``policyqa serve --workers N`` needs Redis (docs/scaling.md).
 
-This module imports only the standard library.
+This module imports only the standard library (the Redis backend is imported on demand).
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +56,9 @@ class Decision:
 class StateStore(Protocol):
     """Keyed, expiring, bounded state shared by the service's components (see the module doc)."""
 
-    def add(self, key: str, ttl: float) -> bool:
-        """Remember ``key`` for ``ttl`` seconds; False if it was already remembered (and unexpired)."""
+    def add(self, key: str, ttl: float, value: str = "1") -> bool:
+        """Remember ``key`` (with ``value``, readable by :meth:`get`) for ``ttl`` seconds; False —
+        and nothing changed — if it was already remembered (and unexpired)."""
         ...
 
     def get(self, key: str) -> str | None:
@@ -60,6 +67,10 @@ class StateStore(Protocol):
 
     def put(self, key: str, value: str, ttl: float) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds (replacing any earlier value)."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Forget ``key`` (no error if it is not there)."""
         ...
 
     def hit(self, key: str, limit: int, window: float, *, count: bool = True) -> Decision:
@@ -129,13 +140,13 @@ class MemoryStore:
             space = self._namespaces[name] = _Namespace(name, self.max_items)
         return space
 
-    def add(self, key: str, ttl: float) -> bool:
+    def add(self, key: str, ttl: float, value: str = "1") -> bool:
         with self._lock:
             now = self._clock()
             space = self._space(key)
             if space.lookup(key, now) is not None:
                 return False
-            space.store(key, True, now + ttl, now)
+            space.store(key, value, now + ttl, now)
             return True
 
     def get(self, key: str) -> str | None:
@@ -147,6 +158,10 @@ class MemoryStore:
         with self._lock:
             now = self._clock()
             self._space(key).store(key, value, now + ttl, now)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._space(key).items.pop(key, None)
 
     def hit(self, key: str, limit: int, window: float, *, count: bool = True) -> Decision:
         if limit <= 0:
@@ -173,6 +188,17 @@ class MemoryStore:
         with self._lock:
             space = self._namespaces.get(namespace)
             return len(space.items) if space is not None else 0
+
+
+def open_store(settings: Settings) -> StateStore:
+    """The store ``settings`` ask for: a :class:`~policyqa.redis_state.RedisStore` when
+    ``redis_url`` is set (keys prefixed with ``redis_prefix``), else a :class:`MemoryStore`
+    capped at ``state_max_keys`` per namespace."""
+    if settings.redis_url:
+        from .redis_state import RedisStore
+
+        return RedisStore.from_settings(settings)
+    return MemoryStore(settings.state_max_keys)
 
 
 @dataclass(frozen=True)

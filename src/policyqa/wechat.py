@@ -14,10 +14,13 @@ WeChat's passive-reply rules shape the design:
   :class:`~policyqa.state.StateStore` for the whole replay window (twice
   ``settings.wechat_timestamp_window``, plus a minute), and a retry that arrives while the
   first request is still computing waits for the same result, so the engine is asked exactly
-  once and every copy gets the identical reply — and never another follower's reply.
+  once and every copy gets the identical reply — and never another follower's reply.  With a
+  shared store (Redis) this holds across processes: the first to receive a message claims it
+  (``wxclaim``), copies at other replicas poll the store for its reply.
 * The engine gets ``settings.wechat_budget_seconds`` (default 4 s).  If it is slower the
-  follower gets a short holding text; the answer is still computed, and cached so that
-  re-sending the same question within a few minutes gets it at once.
+  follower gets a short holding text; the answer is still computed, and kept in the store
+  (``wxlate``; the question is claimed meanwhile, ``wxq``) so that re-sending the same question
+  within a few minutes gets it at once, from any replica.
 * A text reply's ``Content`` may hold at most 2048 UTF-8 bytes: answers are trimmed by
   whole sentences and keep their citation lines.
 
@@ -31,7 +34,6 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -46,7 +48,7 @@ from wechatpy import parse_message
 from wechatpy.replies import create_reply
 
 from .config import Settings
-from .conversation import ConversationStore
+from .conversation import Conversations
 from .errors import InvalidQuestionError, PolicyQAError, WeChatMessageError
 from .models import Answer, Turn
 from .state import MemoryStore, RateLimit, StateStore
@@ -305,51 +307,6 @@ def format_answer(answer: Answer, public_base_url: str = "", max_bytes: int = MA
     return _render_blocks([_Block(quote, first.reference, "")], (), False)
 
 
-# --------------------------------------------------------------------------- caches
-
-
-class TTLCache:
-    """A small thread-safe LRU map whose entries expire ``ttl`` seconds after being stored."""
-
-    def __init__(self, max_items: int, ttl: float, clock: Callable[[], float]) -> None:
-        self.max_items = max_items
-        self.ttl = ttl
-        self._clock = clock
-        self._items: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, default: Any = None, *, pop: bool = False) -> Any:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                return default
-            stamp, value = entry
-            if self._clock() - stamp > self.ttl:
-                del self._items[key]
-                return default
-            if pop:
-                del self._items[key]
-            else:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            now = self._clock()
-            self._items.pop(key, None)
-            self._items[key] = (now, value)
-            while len(self._items) > self.max_items:
-                self._items.popitem(last=False)
-            while self._items:  # drop expired entries from the old end
-                _, (stamp, _) = next(iter(self._items.items()))
-                if now - stamp <= self.ttl:
-                    break
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 # --------------------------------------------------------------------------- responder
 
 
@@ -357,6 +314,10 @@ def replay_window(settings: Settings) -> float:
     """Seconds a signed request can be replayed: its timestamp may be ``wechat_timestamp_window``
     off either way, so nonces and reply dedup are kept for twice that, plus a minute."""
     return 2.0 * settings.wechat_timestamp_window + 60.0
+
+
+def _question_tag(follower: str, question: str) -> str:
+    return hashlib.sha256(f"{follower}\n{question}".encode()).hexdigest()[:32]
 
 
 def follower_hash(openid: str) -> str:
@@ -371,6 +332,10 @@ class _Outcome:
     text: str
     refused: bool = False
 
+
+#: How long past the budget a replica's claim on a message outlives a crash of that replica.
+CLAIM_SLACK_SECONDS = 5.0
+POLL_SECONDS = 0.05  # how often a waiting replica looks for another replica's reply
 
 _HOLDING = "\x00holding"  # dedup marker: this message got the holding text (not valid XML: never a reply)
 
@@ -397,7 +362,7 @@ class WeChatResponder:
         self,
         get_engine: Callable[[], QAEngine],
         settings: Settings,
-        conversations: ConversationStore,
+        conversations: Conversations,
         gap_log: GapLog | None = None,
         clock: Callable[[], float] = time.monotonic,
         *,
@@ -421,8 +386,10 @@ class WeChatResponder:
         self._store = store if store is not None else MemoryStore(max_cached, clock)
         self._dedup_ttl = dedup_ttl if dedup_ttl is not None else replay_window(settings)
         self._inflight: dict[str, Future[str | None]] = {}
-        # answers that finished after the budget, for the follower's re-ask
-        self._late = TTLCache(max_cached, reask_ttl, clock)
+        # answers that finished after the budget wait in the store (wxlate) for the follower's re-ask;
+        # a question being computed is claimed there (wxq) so another process does not compute it too
+        self._reask_ttl = reask_ttl
+        self._question_ttl = max(60.0, 10.0 * self.budget)
         self._questions: dict[tuple[str, str], _Pending] = {}
         self._lock = threading.Lock()
         self._limiter = RateLimit(self._store, "wxrate", settings.wechat_rate_limit_per_minute, 60.0)
@@ -467,20 +434,52 @@ class WeChatResponder:
             return reply
 
         assert future is not None
+        claim = "wxclaim:" + key.split(":", 1)[1]
+        claimed = False
         try:
-            reply, keep, outcome = self._respond(message, retry=retry)
+            # across processes: one replica answers a message, the others wait for its reply
+            claimed = self._store.add(claim, self.budget + CLAIM_SLACK_SECONDS)
+            if claimed:
+                reply, keep, outcome = self._respond(message, retry=retry)
+                if keep is not None:
+                    self._store.put(key, keep, self._dedup_ttl)
+            else:
+                reply, keep, outcome = self._await_reply(message, key, claim), None, "duplicate-replica"
         except BaseException as exc:  # never leave waiters hanging
             future.set_exception(exc)
             with self._lock:
                 self._inflight.pop(key, None)
+            if claimed:
+                self._release(claim)
             raise
         with self._lock:
-            if keep is not None:
-                self._store.put(key, keep, self._dedup_ttl)
             self._inflight.pop(key, None)
         future.set_result(reply)
+        if claimed:
+            self._release(claim)
         self._log(message, key, started, outcome)
         return reply
+
+    def _await_reply(self, message: Any, key: str, claim: str) -> str | None:
+        """Another process holds ``claim`` for this message: poll the store for its reply until the
+        budget (plus two seconds) is over; the holding text if it gave one or is still working."""
+        deadline = time.monotonic() + self.budget + 2.0
+        while True:
+            value = self._store.get(key)
+            if value is not None and value != _HOLDING:
+                return value or None
+            if time.monotonic() >= deadline:
+                return self._render(message, HOLDING_TEXT)
+            if self._store.get(claim) is None:  # released without a reply to share
+                return self._render(message, HOLDING_TEXT if value == _HOLDING else UNAVAILABLE_TEXT)
+            time.sleep(POLL_SECONDS)
+
+    def _release(self, claim: str) -> None:
+        try:
+            self._store.delete(claim)
+        except PolicyQAError:  # it expires by itself
+            logger.warning("wechat: could not release a claim; it expires in %.0f s",
+                           self.budget + CLAIM_SLACK_SECONDS)
 
     def close(self) -> None:
         """Stop the worker threads (running engine calls finish in the background)."""
@@ -539,7 +538,8 @@ class WeChatResponder:
         if len(question) > self.settings.max_question_chars:
             return (f"问题太长了，请精简到 {self.settings.max_question_chars} 个字以内再发送。", "invalid")
         qkey = (follower, question)
-        late = self._late.get(qkey, pop=True)
+        tag = _question_tag(follower, question)
+        late = self._take_late(tag)
         if late is not None:
             return late, "late-answer"
         with self._lock:
@@ -547,13 +547,23 @@ class WeChatResponder:
             if existing is None:
                 if self._outstanding >= self._max_outstanding:
                     return BUSY_TEXT, "busy"
-                self._outstanding += 1
+                self._outstanding += 1  # reserved; released below or by _finished
+        if existing is None:
+            try:
+                claimed = self._store.add(f"wxq:{tag}", self._question_ttl)
+            except BaseException:
+                self._unreserve()
+                raise
+            if not claimed:  # another process is computing it: wait for its late answer
+                self._unreserve()
+                return self._await_late(tag)
+            with self._lock:
                 pending = _Pending(self._executor.submit(self._compute, follower, question))
                 self._questions[qkey] = pending
-            else:
-                pending = existing
-        if existing is None:  # outside the lock: the callback runs at once if the call already finished
-            pending.future.add_done_callback(lambda _f: self._finished(qkey, pending))
+            # outside the lock: the callback runs at once if the call already finished
+            pending.future.add_done_callback(lambda _f: self._finished(qkey, tag, pending))
+        else:
+            pending = existing
         try:
             outcome = pending.future.result(timeout=self.budget)
         except FutureTimeout:
@@ -563,8 +573,27 @@ class WeChatResponder:
             return UNAVAILABLE_TEXT, "error"
         with self._lock:  # delivered in time: not to be kept for a re-ask
             pending.delivered = True
-            self._late.get(qkey, pop=True)
+        self._store.delete(f"wxlate:{tag}")
         return outcome.text, "refused" if outcome.refused else "answered"
+
+    def _unreserve(self) -> None:
+        with self._lock:
+            self._outstanding -= 1
+
+    def _take_late(self, tag: str) -> str | None:
+        late = self._store.get(f"wxlate:{tag}")
+        if late is not None:
+            self._store.delete(f"wxlate:{tag}")
+        return late
+
+    def _await_late(self, tag: str) -> tuple[str, str]:
+        deadline = time.monotonic() + self.budget
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            late = self._take_late(tag)
+            if late is not None:
+                return late, "late-answer"
+        return HOLDING_TEXT, "holding"
 
     def _compute(self, follower: str, question: str) -> _Outcome:
         """Runs in a worker thread: ask, remember the turn, log a gap, format."""
@@ -581,16 +610,19 @@ class WeChatResponder:
                 logger.exception("wechat: recording a gap failed")
         return _Outcome(format_answer(answer, self.settings.public_base_url), answer.refused)
 
-    def _finished(self, qkey: tuple[str, str], pending: _Pending) -> None:
+    def _finished(self, qkey: tuple[str, str], tag: str, pending: _Pending) -> None:
         future = pending.future
         with self._lock:
             self._outstanding -= 1
             if self._questions.get(qkey) is pending:
                 del self._questions[qkey]
-            if pending.delivered or future.cancelled() or future.exception() is not None:
-                return
-            # finished after the budget: keep the reply for the follower's re-ask
-            self._late.put(qkey, future.result().text)
+            late = not (pending.delivered or future.cancelled() or future.exception() is not None)
+        try:
+            if late:  # finished after the budget: keep the reply for the follower's re-ask (any replica)
+                self._store.put(f"wxlate:{tag}", future.result().text, self._reask_ttl)
+            self._store.delete(f"wxq:{tag}")
+        except PolicyQAError:
+            logger.warning("wechat: could not hand a late answer over (shared state unavailable)")
 
     # -- logging (never the content or the OpenID) -----------------------------------
 

@@ -16,10 +16,10 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..config import Settings
-from ..conversation import ConversationStore
+from ..conversation import Conversations, open_conversations
 from ..feedback import FeedbackLog
 from ..manager import IndexManager
-from ..state import MemoryStore, StateStore
+from ..state import StateStore, open_store
 from .access_log import ACCESS_LOGGER, AccessLogRedactor
 from .deps import ADMIN_KEY_HEADER, Limits, ServiceState
 from .errors import install_error_handlers
@@ -52,26 +52,22 @@ def create_app(
     settings: Settings,
     *,
     feedback_log: FeedbackLog | None = None,
-    conversations: ConversationStore | None = None,
+    conversations: Conversations | None = None,
     store: StateStore | None = None,
 ) -> FastAPI:
     """Build the service app.
 
     ``manager`` holds the engine (and rebuilds it on uploads); ``feedback_log`` defaults to
-    ``settings.data_dir / "feedback.sqlite3"`` (closed when the app shuts down) with the
-    ``feedback_retention_days`` / ``feedback_max_rows`` bounds; ``conversations`` to a store
-    bounded by the ``session_*`` settings; ``store`` (rate limits, WeChat nonces and dedup) to
-    an in-memory :class:`~policyqa.state.MemoryStore` capped at ``state_max_keys`` per kind.
+    ``settings.data_dir / "feedback.sqlite3"``, or PostgreSQL at ``database_url`` (closed when
+    the app shuts down), with the ``feedback_retention_days`` / ``feedback_max_rows`` bounds; ``conversations`` to a store
+    bounded by the ``session_*`` settings (in ``store`` when ``redis_url`` is set); ``store``
+    (rate limits, WeChat nonces, dedup and hand-off) to :func:`~policyqa.state.open_store`:
+    Redis when ``redis_url`` is set, else in memory capped at ``state_max_keys`` per kind.
     """
     owns_log = feedback_log is None
-    log = feedback_log if feedback_log is not None else FeedbackLog.in_dir(
-        settings.data_dir, retention_days=settings.feedback_retention_days, max_rows=settings.feedback_max_rows)
-    state_store = store if store is not None else MemoryStore(settings.state_max_keys)
-    sessions = conversations or ConversationStore(
-        max_turns=settings.session_max_turns,
-        ttl_seconds=settings.session_ttl_seconds,
-        max_conversations=settings.session_max_sessions,
-    )
+    log = feedback_log if feedback_log is not None else FeedbackLog.from_settings(settings)
+    state_store = store if store is not None else open_store(settings)
+    sessions = conversations if conversations is not None else open_conversations(settings, state_store)
     metrics = Metrics(manager)
     wechat = create_wechat_router(lambda: manager.engine, settings, log, store=state_store)
 

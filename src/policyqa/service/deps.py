@@ -11,7 +11,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from ..config import Settings
-from ..conversation import ConversationStore
+from ..conversation import Conversations
 from ..engine import QAEngine
 from ..feedback import FeedbackLog
 from ..manager import IndexManager
@@ -53,7 +53,7 @@ class ServiceState:
 
     settings: Settings
     manager: IndexManager
-    conversations: ConversationStore
+    conversations: Conversations
     feedback: FeedbackLog
     metrics: Metrics
     store: StateStore
@@ -80,7 +80,7 @@ def get_engine(state: StateDep) -> QAEngine:
     return state.manager.engine
 
 
-def get_conversations(state: StateDep) -> ConversationStore:
+def get_conversations(state: StateDep) -> Conversations:
     return state.conversations
 
 
@@ -95,7 +95,7 @@ def get_metrics(state: StateDep) -> Metrics:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ManagerDep = Annotated[IndexManager, Depends(get_manager)]
 EngineDep = Annotated[QAEngine, Depends(get_engine)]
-ConversationsDep = Annotated[ConversationStore, Depends(get_conversations)]
+ConversationsDep = Annotated[Conversations, Depends(get_conversations)]
 FeedbackDep = Annotated[FeedbackLog, Depends(get_feedback)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 

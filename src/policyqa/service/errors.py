@@ -38,7 +38,13 @@ from ..errors import (
     InvalidQuestionError,
     PolicyQAError,
 )
-from ..errors import DocumentTooLargeError, IndexNotReadyError, UnsupportedDocumentTypeError
+from ..errors import (
+    DocumentTooLargeError,
+    IndexNotReadyError,
+    ReadOnlyReplicaError,
+    StateUnavailableError,
+    UnsupportedDocumentTypeError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +95,8 @@ STATUS_BY_ERROR: dict[type[PolicyQAError], int] = {
     IndexStaleError: 503,
     IndexMismatchError: 503,
     EmbedderError: 503,
+    StateUnavailableError: 503,
+    ReadOnlyReplicaError: 503,
     ConfigError: 500,
     PolicyQAError: 500,
 }

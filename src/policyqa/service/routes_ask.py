@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import InvalidQuestionError
+from ..errors import InvalidQuestionError, StateUnavailableError
 from ..models import Answer
 from .deps import AskLimit, ConversationsDep, EngineDep, FeedbackDep, FeedbackLimit, MetricsDep, SettingsDep
 from .errors import error_body
@@ -92,7 +92,10 @@ def build_ask_router() -> APIRouter:
         conversations.append(session_id, answer)
         metrics.observe_answer(answer.refused)
         if answer.refused:
-            await run_in_threadpool(feedback.record_gap, question, "refused", "web")
+            try:
+                await run_in_threadpool(feedback.record_gap, question, "refused", "web")
+            except StateUnavailableError:  # the answer matters more than the gap log (logged there)
+                pass
         return answer_out(answer, session_id)
 
     @router.post("/ask", response_model=AnswerOut, responses=_ASK_ERRORS, summary="Ask a question",

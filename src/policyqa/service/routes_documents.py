@@ -9,7 +9,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..config import Settings
 from ..engine import QAEngine
-from ..errors import DocumentTooLargeError
+from ..errors import DocumentTooLargeError, ReadOnlyReplicaError
+from ..manager import READ_ONLY_MESSAGE
 from .deps import AdminDep, EngineDep, FeedbackDep, IsAdminDep, ManagerDep, SearchLimit
 from .errors import InvalidUploadError
 from .routes_ask import RATE_LIMITED
@@ -35,6 +36,10 @@ UPLOAD_READ_CHUNK = 64 * 1024
 MAX_FILENAME_BYTES = 255  # what file systems allow for one name (ext4, NTFS …)
 MULTIPART_OVERHEAD = 64 * 1024  # allowance for boundaries and part headers on top of the file
 
+_READ_ONLY: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorResponse, "description": "This instance is a reader replica (`read_only_replica`, "
+                                                 "`POLICYQA_ROLE=reader`): send corpus changes to the writer."},
+}
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Unknown document or clause."},
 }
@@ -112,6 +117,7 @@ def build_documents_router(settings: Settings) -> APIRouter:
             413: {"model": ErrorResponse, "description": "Larger than `max_upload_bytes`."},
             415: {"model": ErrorResponse, "description": "Not .pdf/.docx/.txt/.md/.html."},
             422: {"model": ErrorResponse, "description": "No `file` part with a file name (`missing_file`)."},
+            **_READ_ONLY,
         },
     )
     async def upload_document(
@@ -121,6 +127,8 @@ def build_documents_router(settings: Settings) -> APIRouter:
         """Validate the file, add it to the corpus and re-index in the background; the old index keeps
         answering until the new one is swapped in.  Follow progress at ``/api/index/status``.
         Nothing is written when the file is rejected."""
+        if settings.role == "reader":  # before reading the body
+            raise ReadOnlyReplicaError(READ_ONLY_MESSAGE)
         name = (file.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
         if len(name.encode("utf-8")) > MAX_FILENAME_BYTES:
             raise InvalidUploadError(f"文件名过长（超过 {MAX_FILENAME_BYTES} 字节），请缩短文件名后重新上传",
@@ -135,7 +143,7 @@ def build_documents_router(settings: Settings) -> APIRouter:
         return change_out(change)
 
     @router.delete("/documents/{doc_id}", response_model=DocumentChangeOut, status_code=202, tags=["admin"],
-                   summary="Remove a document (admin)", responses={**_ADMIN, **_NOT_FOUND,
+                   summary="Remove a document (admin)", responses={**_ADMIN, **_NOT_FOUND, **_READ_ONLY,
                                                                    409: {"model": ErrorResponse}})
     async def delete_document(_: AdminDep, manager: ManagerDep, doc_id: DocId) -> DocumentChangeOut:
         """Remove the document from the corpus and re-index in the background (restored if that fails)."""

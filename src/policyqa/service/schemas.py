@@ -277,6 +277,11 @@ class ReadyOut(_Model):
     documents: int
     chunks: int
     index: IndexStatusOut
+    shared_state: Literal["memory", "ok", "unavailable"] = Field(
+        default="memory",
+        description="Sessions, limits and WeChat dedup: in this process (`memory`), or Redis reachable (`ok`) "
+                    "or not (`unavailable`: questions get 503 `state_unavailable`; readiness stays 200, "
+                    "every replica shares the same Redis).")
 
 
 # -- converters --------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ a started server is ready and a broken index fails the command instead of a requ
 With ``workers > 1`` uvicorn starts worker processes from the import string
 ``policyqa.service.server:app_factory``; each worker reads its :class:`Settings` from the
 environment, so :func:`run` first exports the given settings as ``POLICYQA_*`` variables.
-Every worker holds its own engine, conversation memory and metrics; uploads rebuild the index
-in the worker that received them (the others load it at their next start), so run admin
-uploads with one worker.
+Several workers need ``POLICYQA_REDIS_URL`` (:class:`ConfigError` otherwise): sessions, rate
+limits and WeChat dedup must be shared, or follow-ups lose their context and WeChat retries are
+answered twice (docs/scaling.md).  Every worker (and every ``policyqa serve`` process) runs an
+:class:`~policyqa.replica.IndexFollower`, so a build published by the worker that received an
+upload — or by the writer instance, for ``POLICYQA_ROLE=reader`` replicas — is loaded by all.
 """
 
 from __future__ import annotations
@@ -20,16 +22,21 @@ import os
 from fastapi import FastAPI
 
 from ..config import Settings
+from ..errors import ConfigError
 from ..manager import IndexManager
+from ..replica import IndexFollower, create_manager
 from .app import create_app
 
 logger = logging.getLogger(__name__)
 
 
 def settings_to_env(settings: Settings) -> dict[str, str]:
-    """``POLICYQA_*`` variables that make ``Settings()`` equal ``settings`` (lists as JSON)."""
+    """``POLICYQA_*`` variables that make ``Settings()`` equal ``settings`` (lists as JSON; a
+    ``None`` is left out — the variable must be unset, see :func:`run`)."""
     env: dict[str, str] = {}
     for name, value in settings.model_dump(mode="json").items():
+        if value is None:
+            continue
         if isinstance(value, (list, dict)):
             text = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, bool):
@@ -44,7 +51,20 @@ def app_factory() -> FastAPI:
     """Worker entry point (``uvicorn --factory policyqa.service.server:app_factory``)."""
     settings = Settings()
     settings.check_admin_key()
-    return create_app(IndexManager(settings), settings)
+    manager = create_manager(settings)
+    IndexFollower(manager, settings).start()  # a daemon thread: ends with the worker
+    return create_app(manager, settings)
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Refuse several workers without shared state (:class:`ConfigError`, see the module doc)."""
+    if workers > 1 and not settings.redis_url:
+        raise ConfigError(
+            f"--workers {workers} needs POLICYQA_REDIS_URL: without shared state each worker keeps its own "
+            "sessions, rate limits and WeChat dedup (follow-ups lose their context, WeChat retries are "
+            "answered twice). Start Redis and set POLICYQA_REDIS_URL=redis://127.0.0.1:6379/0, or use "
+            "one worker (docs/scaling.md)"
+        )
 
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -52,16 +72,25 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     import uvicorn
 
     settings.check_admin_key()  # ConfigError: a short admin key (unless allow_short_admin_key)
-    manager = IndexManager(settings)
+    check_workers(settings, workers)
+    manager: IndexManager = create_manager(settings)
     status = manager.status()
-    logger.info("index ready: %d documents, %d chunks; serving on http://%s:%d",
+    logger.info("index ready (%s): %d documents, %d chunks; serving on http://%s:%d", settings.role,
                 status.documents, status.chunks, host, port)
     if workers <= 1:
-        uvicorn.run(create_app(manager, settings), host=host, port=port, log_level="info",
-                    proxy_headers=True, timeout_graceful_shutdown=10)
-        manager.close()
+        follower = IndexFollower(manager, settings).start()
+        try:
+            uvicorn.run(create_app(manager, settings), host=host, port=port, log_level="info",
+                        proxy_headers=True, timeout_graceful_shutdown=10)
+        finally:
+            follower.stop()
+            manager.close()
         return
     del manager  # each worker loads the (now built) index itself
-    os.environ.update(settings_to_env(settings))
+    env = settings_to_env(settings)
+    for name in Settings.model_fields:  # unset fields (None) must not come from the environment
+        if f"POLICYQA_{name.upper()}" not in env:
+            os.environ.pop(f"POLICYQA_{name.upper()}", None)
+    os.environ.update(env)
     uvicorn.run("policyqa.service.server:app_factory", factory=True, host=host, port=port, workers=workers,
                 log_level="info", proxy_headers=True, timeout_graceful_shutdown=10)

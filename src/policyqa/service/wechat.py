@@ -33,8 +33,8 @@ from wechatpy.exceptions import InvalidSignatureException, WeChatException
 from wechatpy.utils import check_signature
 
 from ..config import Settings
-from ..conversation import ConversationStore
-from ..state import MemoryStore, StateStore
+from ..conversation import Conversations, open_conversations
+from ..state import StateStore, open_store
 from ..wechat import GapLog, WeChatMessageError, WeChatResponder, ensure_safe_xml, replay_window
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,22 +71,23 @@ def create_wechat_router(
     responder: WeChatResponder | None = None,
     clock: Callable[[], float] = time.time,
     store: StateStore | None = None,
+    conversations: Conversations | None = None,
 ) -> APIRouter:
     """The ``/wechat`` routes.  ``responder`` may be passed to share or own its lifecycle
     (call ``responder.close()`` at shutdown); by default one is built from ``settings``.
     ``store`` keeps the nonces (and the default responder's dedup and rate limits); by default
-    an in-memory one capped at ``settings.state_max_keys`` per kind."""
+    :func:`~policyqa.state.open_store` (Redis when configured).  ``conversations``: the
+    follower conversations (by default in ``store`` when it is Redis, else in memory)."""
     router = APIRouter(tags=["wechat"])
     token = settings.wechat_token
-    store = store if store is not None else MemoryStore(settings.state_max_keys)
+    store = store if store is not None else open_store(settings)
     crypto = (WeChatCrypto(token, settings.wechat_aes_key, settings.wechat_appid)
               if token and settings.wechat_aes_key else None)
     nonce_ttl = replay_window(settings)
     if responder is None and token:
         responder = WeChatResponder(
             get_engine, settings,
-            ConversationStore(settings.session_max_turns, settings.session_ttl_seconds,
-                              settings.session_max_sessions),
+            conversations if conversations is not None else open_conversations(settings, store, "wxconv"),
             gap_log=gap_log, store=store,
         )
     router.wechat_responder = responder  # type: ignore[attr-defined]  # for app factories / shutdown
@@ -115,9 +116,8 @@ def create_wechat_router(
         triple = "\n".join((params.get("signature", ""), params.get("timestamp", ""), params.get("nonce", "")))
         key = hashlib.sha256(triple.encode("utf-8")).hexdigest()
         digest = hashlib.sha256(body).hexdigest()
-        if store.add(f"wxnonce:{key}", nonce_ttl):
-            store.put(f"wxnoncebody:{key}", digest, nonce_ttl)
-        elif store.get(f"wxnoncebody:{key}") != digest:  # (None while a concurrent first use records it)
+        # one atomic step records the triple with its body (replicas may receive the copies at once)
+        if not store.add(f"wxnonce:{key}", nonce_ttl, digest) and store.get(f"wxnonce:{key}") != digest:
             raise _Rejected(403, "replayed nonce")
 
     async def read_body(request: Request) -> bytes:
