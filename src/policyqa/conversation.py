@@ -49,7 +49,10 @@ class Conversations(Protocol):
 
 
 def _turn(answer: Answer) -> Turn:
-    clauses = tuple(f"{c.doc_id}#{c.clause}" for c in answer.citations)
+    # the clauses cited, or for a refused answer the nearest one: a follow-up still knows the topic
+    clauses = tuple(dict.fromkeys(f"{c.doc_id}#{c.clause}" for c in answer.citations)) or tuple(
+        f"{r.doc_id}#{r.clause}" for r in answer.related[:1]
+    )
     return Turn(question=answer.question[:MAX_QUESTION_CHARS_KEPT], clauses=clauses)
 
 
