@@ -80,3 +80,17 @@ def test_a_question_about_a_repealed_text_is_told_what_replaced_it(kb_engine):
     assert not a.refused
     assert any(c.doc == "供水条例" and c.label == "第五十条" for c in a.citations)
     assert any("《城市供水条例》已自2026年6月1日起由《供水条例》废止" in n for n in a.notes)
+
+
+def test_an_answer_without_the_asked_detail_is_partial_and_says_so(kb_engine):
+    a = kb_engine.ask("公积金贷款最多能贷多少万？")
+    assert a.status == "partial" and a.missing == "具体数额或标准" and not a.refused
+    assert a.answer.startswith("所收录的文件没有写明您问的具体数额或标准") and a.citations
+    assert "12345" in a.answer
+    full = kb_engine.ask("供热期间卧室温度最低是多少度？")
+    assert full.status == "answered" and "二十摄氏度" in full.answer
+
+
+def test_refused_answers_carry_the_refused_status(kb_engine):
+    a = kb_engine.ask("明天银川下不下雪啊，要不要提前给车换防冻液？")
+    assert a.refused and a.status == "refused"

@@ -500,3 +500,13 @@ def test_real_engine_example_questions(engine, question):
     assert "**" not in content and "##" not in content
     assert "《" in content and "第" in content
     assert content != HOLDING_TEXT
+
+
+def test_a_partial_answer_says_first_what_the_documents_do_not_state():
+    from policyqa.models import Answer, Citation
+    from policyqa.wechat import format_answer
+
+    cite = Citation("住房公积金管理条例", "d1", "第五章 贷款", 26, "第二十六条", "", "住房公积金管理中心应当自受理申请之日起15日内作出准予贷款或者不准贷款的决定。", 0, 10)
+    answer = Answer("能贷多少万", "…", False, 0.8, (cite,), status="partial", missing="具体数额或标准")
+    text = format_answer(answer, "")
+    assert text.startswith("所收录的文件没有写明您问的具体数额或标准。") and "——《住房公积金管理条例》第二十六条" in text

@@ -24,6 +24,7 @@ class Ranked:
     clauses: tuple[tuple[str, int], ...]  # (doc_id, clause number), best first
     answer: str
     refused: bool = False
+    status: str = "answered"  # answered | partial | refused (baselines always answer)
 
 
 class EngineSystem:
@@ -36,7 +37,7 @@ class EngineSystem:
 
     def run(self, question: str, history: list[Turn] | None = None) -> Ranked:
         a = self.engine.ask(question, history, top_k=5)
-        return Ranked(tuple((r.doc_id, r.clause) for r in a.related), a.answer, a.refused)
+        return Ranked(tuple((r.doc_id, r.clause) for r in a.related), a.answer, a.refused, a.status)
 
 
 def _dedupe(keys) -> tuple[tuple[str, int], ...]:

@@ -106,7 +106,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"[{i}] {c.reference()}{page}  {c.section}" + (f"  （{validity}）" if c.effective or c.version else ""))
     for note in answer.notes:
         print(f"注：{note}")
-    print(f"(置信度 {answer.confidence:.2f})")
+    status = {"answered": "已回答", "partial": "部分回答：文件未写明" + answer.missing, "refused": "未找到"}[answer.status]
+    print(f"({status}，置信度 {answer.confidence:.2f})")
     return 0
 
 

@@ -121,7 +121,7 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
             versions += 1
         if kind == "gap":
             gaps += 1
-            gap_honest += int(out.refused or getattr(out, "status", "") == "partial")
+            gap_honest += int(out.refused or out.status == "partial")
             gap_cited += int(rank is not None and rank <= 3)
         if rank != 1 or not key_ok:
             failures.append({"q": turns[-1], "gold": row.get("gold") or row.get("gold_doc"), "kind": kind,

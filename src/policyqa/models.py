@@ -272,6 +272,9 @@ class Answer:
 
     ``answer`` is made only of verbatim quotes from ``citations`` (plus fixed framing
     words and notes); when ``refused`` is true it is a polite "not found" message.
+    ``status``: ``answered``; ``partial`` — the documents address the topic but not the detail
+    asked (``missing`` names it, e.g. ``具体数额或标准``), the closest clauses are quoted with a plain
+    statement of what is not stated; ``refused`` (same as ``refused=True``).
     """
 
     question: str
@@ -282,6 +285,12 @@ class Answer:
     related: tuple[RelatedClause, ...] = ()
     notes: tuple[str, ...] = ()
     resolved_question: str = ""
+    status: str = "answered"
+    missing: str = ""
+
+    def __post_init__(self) -> None:
+        if self.refused and self.status != "refused":
+            object.__setattr__(self, "status", "refused")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -294,10 +294,12 @@ def format_answer(answer: Answer, public_base_url: str = "", max_bytes: int = MA
         return trim_sentences(strip_markdown(answer.answer), max_bytes)
     blocks = _blocks(answer, public_base_url)
     notes = [strip_markdown(n) for n in answer.notes if n.strip()]
+    # a partial answer says first what the documents do not state
+    head = f"所收录的文件没有写明您问的{answer.missing}。最相关的规定：\n\n" if answer.status == "partial" else ""
     for with_links, with_notes in ((True, True), (False, True), (False, False)):
-        text = _fit_quotes(blocks, notes if with_notes else (), with_links, max_bytes)
+        text = _fit_quotes(blocks, notes if with_notes else (), with_links, max_bytes - utf8_len(head))
         if text is not None:
-            return text
+            return head + text
     # a single enormous sentence: cut it at a character boundary, keeping its citation line
     first = blocks[0]
     room = max_bytes - utf8_len(_render_blocks([_Block("x", first.reference, "")], (), False))
@@ -603,9 +605,10 @@ class WeChatResponder:
         except InvalidQuestionError as exc:
             return _Outcome(exc.message or EMPTY_QUESTION_TEXT)
         self.conversations.append(follower, answer)
-        if answer.refused and self.gap_log is not None:
+        if (answer.refused or answer.status == "partial") and self.gap_log is not None:
             try:
-                self.gap_log.record_gap(question, "refused", "wechat")
+                reason = "refused" if answer.refused else f"partial：{answer.missing}"
+                self.gap_log.record_gap(question, reason, "wechat")
             except Exception:  # the reply matters more than the log
                 logger.exception("wechat: recording a gap failed")
         return _Outcome(format_answer(answer, self.settings.public_base_url), answer.refused)

@@ -91,9 +91,10 @@ def build_ask_router() -> APIRouter:
         answer: Answer = await run_in_threadpool(engine.ask, question, history, top_k=body.top_k)
         conversations.append(session_id, answer)
         metrics.observe_answer(answer.refused)
-        if answer.refused:
+        if answer.refused or answer.status == "partial":  # staff see which content to add
+            reason = "refused" if answer.refused else f"partial：{answer.missing}"
             try:
-                await run_in_threadpool(feedback.record_gap, question, "refused", "web")
+                await run_in_threadpool(feedback.record_gap, question, reason, "web")
             except StateUnavailableError:  # the answer matters more than the gap log (logged there)
                 pass
         return answer_out(answer, session_id)

@@ -89,6 +89,10 @@ class AnswerOut(_Model):
     question: str
     answer: str = Field(description="Verbatim quotes from the cited clauses, or a polite refusal with contact line.")
     refused: bool
+    status: Literal["answered", "partial", "refused"] = Field(
+        default="answered",
+        description="answered; partial = the documents address the topic but not the detail asked (see `missing`); refused.")
+    missing: str = Field(default="", description="For a partial answer: the detail the documents do not state.")
     confidence: float
     citations: list[CitationOut]
     related: list[RelatedOut]
@@ -310,6 +314,8 @@ def answer_out(answer: Answer, session_id: str) -> AnswerOut:
         question=answer.question,
         answer=answer.answer,
         refused=answer.refused,
+        status=answer.status,
+        missing=answer.missing,
         confidence=answer.confidence,
         citations=[citation_out(c) for c in answer.citations],
         related=[
