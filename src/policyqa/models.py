@@ -21,6 +21,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+def is_article_label(label: str) -> bool:
+    """``第十条``/``第十一条之一`` (a legal article, cited by its label) — not ``5.`` or ``（三）``."""
+    return label.startswith("第") and "条" in label
+
+
+def citation_label(label: str, number: int) -> str:
+    """How a citation names a clause: ``第二十三条`` (an article), ``第5条`` (a numbered plan), ``总体要求`` (0)."""
+    if is_article_label(label):
+        return label
+    return f"第{number}条" if number else "总体要求"
+
+
 @dataclass(frozen=True)
 class PageSpan:
     """A page of a paginated source (PDF): text offsets ``[start, end)`` of ``Document.text``."""
@@ -127,14 +139,12 @@ class Clause:
     @property
     def is_article(self) -> bool:
         """A legal article (第X条), cited by its label alone."""
-        return self.label.startswith("第") and "条" in self.label
+        return is_article_label(self.label)
 
     @property
     def citation_label(self) -> str:
         """How a citation names it: ``第二十三条``, ``第5条``, ``总体要求``."""
-        if self.is_article:
-            return self.label
-        return f"第{self.number}条" if self.number else "总体要求"
+        return citation_label(self.label, self.number)
 
 
 @dataclass(frozen=True)
@@ -237,13 +247,11 @@ class Citation:
 
     @property
     def is_article(self) -> bool:
-        return self.label.startswith("第") and "条" in self.label
+        return is_article_label(self.label)
 
     @property
     def citation_label(self) -> str:
-        if self.is_article:
-            return self.label
-        return f"第{self.clause}条" if self.clause else "总体要求"
+        return citation_label(self.label, self.clause)
 
     def reference(self) -> str:
         """Compact human citation: 《住房租赁条例》第十条, 《工作要点》第5条「标题」."""

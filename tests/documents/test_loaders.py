@@ -23,6 +23,9 @@ from policyqa.documents.loaders.pdf import fix_pdf_chars, join_pages
 from policyqa.errors import DocumentParseError
 from policyqa.models import PageSpan
 
+import pdf_fixtures
+from pdf_fixtures import make_pdf
+
 ROOT = Path(__file__).resolve().parents[2]
 WORK_PLAN = ROOT / "corpus" / "2022年全区住房城乡建设工作要点.txt"
 
@@ -156,53 +159,12 @@ def test_suffix_is_case_insensitive(tmp_path):
 
 # --------------------------------------------------------------------------- PDF
 
-WQY = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
-
-
-def _cjk_font() -> str | None:
-    """A reportlab font whose Chinese text pypdf can extract again, or ``None``."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    candidates = ["STSong-Light"]
-    if WQY.exists():
-        from reportlab.pdfbase.ttfonts import TTFont
-
-        pdfmetrics.registerFont(TTFont("WenQuanYi", str(WQY), subfontIndex=0))
-        candidates.append("WenQuanYi")
-    for font in candidates:
-        if (
-            load_bytes("probe.pdf", make_pdf([["住房保障（一）“两个维护”。"]], font)).text
-            == "住房保障（一）“两个维护”。"
-        ):
-            return font
-    return None
-
-
 @pytest.fixture(scope="module")
 def cjk_font() -> str:
-    font = _cjk_font()
+    font = pdf_fixtures.cjk_font()
     if font is None:
         pytest.skip("no CJK font whose text pypdf extracts")
     return font
-
-
-def make_pdf(pages: list[list[str]], font: str = "Helvetica", size: int = 12) -> bytes:
-    from reportlab.pdfgen import canvas
-
-    buf = BytesIO()
-    pdf = canvas.Canvas(buf, pagesize=(595, 842))
-    for lines in pages:
-        if lines:
-            pdf.setFont(font, size)
-        y = 780
-        for line in lines:
-            pdf.drawString(40, y, line)
-            y -= 20
-        pdf.showPage()
-    pdf.save()
-    return buf.getvalue()
 
 
 def wrap(paragraph: str, width: int = 30) -> list[str]:

@@ -244,9 +244,7 @@ def _make_article(doc: Document, lines: list[_Line], ctx: tuple[str, str], numbe
     start, end = first.start, last.start + len(last.text)
     text = doc.text[start:end]
     marker_len = ARTICLE_RE.match(first.norm).end()
-    body_start = marker_len
-    while body_start < len(text) and text[body_start] in " \t\u3000":
-        body_start += 1
+    body_start = _skip_spaces(text, marker_len)
     parts: list[ClausePart] = []
     for ln in lines:
         off = ln.start - start
@@ -263,7 +261,7 @@ def _make_article(doc: Document, lines: list[_Line], ctx: tuple[str, str], numbe
             continue
         parts.append(ClausePart("paragraph", "", off, off + len(ln.text)))
     body = text[body_start:]
-    sentences = tuple(Sentence(s.text, s.start + body_start, s.end + body_start) for s in split_sentences(body))
+    sentences = _sentences_from(text, body_start)
     section, subsection = ctx
     return Clause(
         doc_id=doc.doc_id,
@@ -295,12 +293,7 @@ def _make_clause(doc: Document, number: int, lines: list[_Line], ctx: tuple[str,
     elif not title:
         title = _short(body)
     section, subsection = ctx
-    body_start = len(marker) if marker else 0
-    while body_start < len(text) and text[body_start] in " \t\u3000":
-        body_start += 1
-    sentences = tuple(
-        Sentence(s.text, s.start + body_start, s.end + body_start) for s in split_sentences(text[body_start:])
-    )
+    sentences = _sentences_from(text, _skip_spaces(text, len(marker)))
     return Clause(
         doc_id=doc.doc_id,
         number=number,
@@ -315,6 +308,17 @@ def _make_clause(doc: Document, number: int, lines: list[_Line], ctx: tuple[str,
         references=tuple(dict.fromkeys(REFERENCE_RE.findall(text))),
         page=doc.page_at(start),
     )
+
+
+def _skip_spaces(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\u3000":
+        i += 1
+    return i
+
+
+def _sentences_from(text: str, start: int) -> tuple[Sentence, ...]:
+    """The sentences of ``text[start:]`` (after the clause's marker) with offsets into ``text``."""
+    return tuple(Sentence(s.text, s.start + start, s.end + start) for s in split_sentences(text[start:]))
 
 
 def _short(text: str, n: int = 20) -> str:
