@@ -27,13 +27,18 @@ class QuestionCues:
     elliptical: tuple[str, ...]
 
     def document_kind(self, question: str) -> str:
+        kind, _ = self.lean(question)
+        return kind
+
+    def lean(self, question: str) -> tuple[str, int]:
+        """(``"plan"``/``"law"``/``""``, by how many cues the winning side leads)."""
         plan = sum(1 for c in self.plan if c in question)
         law = sum(1 for c in self.law if c in question)
         if plan > law:
-            return "plan"
+            return "plan", plan - law
         if law > plan:
-            return "law"
-        return ""
+            return "law", law - plan
+        return "", 0
 
     def is_elliptical(self, question: str, names_something: Callable[[str], bool]) -> bool:
         q = question.strip().rstrip("？?。！!")

@@ -53,6 +53,7 @@ QUERY_CACHE_SIZE = 2048
 HISTORY_WEIGHT = 0.45
 DENSE_CANDIDATES = 100
 W_KIND = 0.15  # a question's lean (plan vs law, ``intent.QuestionCues``) favours that kind of document
+MAX_KIND_VOTES = 2  # the lean counts once per cue it leads by, up to this many
 W_FOLLOW_DOC = 0.15  # an elliptical follow-up favours the document(s) the previous answer cited
 CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 罚多少)
 W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
@@ -182,11 +183,12 @@ class HybridRetriever:
         the previous answer cited."""
         bonus = np.zeros(len(self.store.documents), dtype=np.float32)
         if len(self.store.documents) > 1:
-            kind = self.cues.document_kind(question)
+            kind, lead = self.cues.lean(question)
+            weight = W_KIND * min(lead, MAX_KIND_VOTES)
             if kind == "plan" and self._doc_plan.any() and self._doc_law.any():
-                bonus[self._doc_plan] += W_KIND
+                bonus[self._doc_plan] += weight
             elif kind == "law" and self._doc_plan.any() and self._doc_law.any():
-                bonus[self._doc_law] += W_KIND
+                bonus[self._doc_law] += weight
             if follow_up and history:
                 for ref in history[-1].clauses:
                     pos = self._doc_pos.get(ref.split("#", 1)[0])
