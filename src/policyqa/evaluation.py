@@ -3,7 +3,8 @@
 Row format (as ``../shared/eval/dev_questions.jsonl``): ``q``, ``gold`` (clause numbers),
 ``key`` (verbatim phrase the answer must contain), ``kind`` (citizen/staff/oos); optional
 ``doc`` (substring of the gold document's title; default: the work plan) or ``gold_doc``
-(gold document's file name without extension: any clause of it is a hit).  Dialogue rows
+(gold document's file name without extension; with ``gold`` the article must match too).  Rows
+with ``expect`` (answered / partial / refused) are also judged useful / honest / misleading.  Dialogue rows
 (``turns``: list of questions, the last one scored) exercise follow-up handling.
 """
 
@@ -58,6 +59,34 @@ def _rank_of(ranked: tuple[tuple[str, int], ...], gold, doc_level: bool) -> int 
     return None
 
 
+_EXPECT_KIND = {"answered": "citizen", "partial": "gap", "refused": "oos"}
+
+
+def _judge(row: dict[str, Any], out) -> str:
+    """A row with ``expect`` (answered / partial / refused) → ``useful`` (answered with the key, or
+    the honest partial/refusal expected), ``honest`` (a refusal or partial answer where an answer was
+    expected: no help, but nothing false) or ``misleading`` (an answer that lacks the key, or any
+    answer where the documents hold none)."""
+    status = "refused" if out.refused else out.status
+    key = "".join(str(row.get("key", "")).split())
+    expect = row["expect"]
+    if expect == "answered":
+        if status != "refused" and key and key in "".join(out.answer.split()):
+            return "useful"
+        return "misleading" if status == "answered" else "honest"
+    if expect == "partial":
+        return "useful" if status in ("partial", "refused") else "misleading"
+    return "useful" if status == "refused" else "misleading"
+
+
+def _behaviour(judged: list[str]) -> dict[str, float] | None:
+    if not judged:
+        return None
+    n = len(judged)
+    return {"n": n, **{k: round(judged.count(k) / n, 4) for k in ("useful", "honest", "misleading")},
+            "useful_or_honest": round((judged.count("useful") + judged.count("honest")) / n, 4)}
+
+
 def _title(engine, doc_id: str) -> str:
     for d in engine.store.documents:
         if d.doc_id == doc_id:
@@ -82,6 +111,7 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
     keys_by_kind: dict[str, list[int]] = {}
     rr = 0.0
     latencies: list[float] = []
+    judged: list[str] = []  # useful | honest | misleading, for rows with an expected behaviour
     by_kind: dict[str, list[int]] = {}
     failures = []
     for row in rows:
@@ -93,7 +123,9 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
         t0 = time.perf_counter()
         out = system.run(turns[-1], history or None)
         latencies.append((time.perf_counter() - t0) * 1000)
-        kind = row.get("kind", "dialogue" if "turns" in row else "")
+        kind = row.get("kind") or _EXPECT_KIND.get(row.get("expect", ""), "dialogue" if "turns" in row else "")
+        if row.get("expect"):
+            judged.append(_judge(row, out))
         if kind == "oos" or not (row.get("gold") or row.get("gold_doc")):
             oos += 1
             refused_oos += out.refused
@@ -145,6 +177,7 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
         "latency_ms_p50": round(statistics.median(latencies), 2) if latencies else 0.0,
         "latency_ms_p95": round(_percentile(latencies, 0.95), 2),
         "hit_at_1_by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_kind.items())},
+        "behaviour": _behaviour(judged),
         "key_in_answer_by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(keys_by_kind.items())},
         "refused_by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(refused_by_kind.items())},
         "version_in_force": round(version_ok / versions, 4) if versions else None,
@@ -163,6 +196,7 @@ def format_report(r: dict[str, Any]) -> str:
         f"key_in_answer {r['key_in_answer']:.3f}  oos_refusal {r['oos_refusal']}  false_refusal {r['false_refusal']:.3f}",
         f"latency p50 {r['latency_ms_p50']} ms  p95 {r['latency_ms_p95']} ms",
         f"hit@1 by kind: {r['hit_at_1_by_kind']}",
+        *([f"behaviour (rows with 'expect'): {r['behaviour']}"] if r.get("behaviour") else []),
         f"key in answer by kind: {r['key_in_answer_by_kind']}  refused by kind: {r['refused_by_kind']}",
         f"version rows citing the text in force: {r['version_in_force']}  gap rows refused/partial: "
         f"{r['gap_honest']} (closest article in top 3: {r['gap_closest_cited_top3']})",
