@@ -56,10 +56,12 @@ def main() -> None:
     kb = QAEngine.load(Settings(embedder=args.embedder, corpus_dir=Path("corpus"), index_dir=index_dir))
     results = {}
     for name in ("dev_questions", "dev_dialogues", "hard_questions", "everyday_questions",
-                 "kb_questions", "kb_dialogues", "dev_questions@kb"):
+                 "kb_questions", "kb_dialogues", "dev_questions@kb", "kb_everyday_questions"):
         base = name.split("@")[0]
         path = Path(args.eval) / f"{base}.jsonl" if base.startswith(("dev", "kb")) else Path(f"tests/data/{base}.jsonl")
         eng = kb if base.startswith("kb") or name.endswith("@kb") else engine
+        if base == "kb_everyday_questions":
+            path = Path(f"tests/data/{base}.jsonl")
         results[name] = [evaluate(eng, path)] + [evaluate(eng, path, baseline=b) for b in ("bm25", "dense", "langchain")]
     results["embedders"] = compare_embedders(args, plan_dir)
     Path(args.out + ".json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -94,6 +96,15 @@ def main() -> None:
         "## Work-plan questions on the whole knowledge base (`dev_questions.jsonl` with 25 regulations beside the plan)",
         "",
         table(results["dev_questions@kb"]),
+        "",
+        "## Held-out everyday questions on the knowledge base (`tests/data/kb_everyday_questions.jsonl`)",
+        "",
+        "74 questions written by a team member blind to the system (55 answerable, 10 partial, 9 out of scope;",
+        "see `tests/data/kb_everyday_questions.md`); nothing was tuned on them.",
+        "",
+        table(results["kb_everyday_questions"]),
+        "",
+        f"Behaviour of policyqa: {results['kb_everyday_questions'][0]['behaviour']}",
         "",
         "## Held-out checks written by the team (`tests/data/hard_questions.jsonl`: near-domain refusals)",
         "",
