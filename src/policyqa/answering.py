@@ -251,6 +251,8 @@ class Answerer:
         out: list[_Candidate] = []
         for c in picks:
             c = self._list_intro(c) or c  # an item quoted alone gets the sentence that introduces it
+            if any(_overlaps(c, o) for o in out):
+                continue  # two items of one list share their introduction: quote it once
             if not _INTRODUCES_LIST.search(c.sentence.text) or any(o.hit.clause.clause_id == c.hit.clause.clause_id for o in out):
                 out.append(c)
                 continue
@@ -384,7 +386,8 @@ def _squash(text: str) -> str:
 def _echoes_title(sentence: str, title: str) -> bool:
     if not sentence or not title:
         return False
-    return sentence in title or (title in sentence and len(sentence) < len(title) + 12)
+    sentence = sentence.strip("《》")
+    return sentence in title or (sentence.startswith(title) and len(sentence) < len(title) + 12)
 
 
 def _overlaps(a: _Candidate, b: _Candidate) -> bool:

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 SEARCH_MIN_RELATIVE_SCORE = 0.3
+SUPERSEDED_SEARCH_FACTOR = 0.9  # staff search ranks a text no longer in force a little lower
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -330,6 +331,8 @@ class QAEngine:
                 SearchResult(hit.doc_title, c.doc_id, c.section, c.number, c.label, c.title, c.text,
                              round(hit.score, 4), spans, c.sub, d.level, self.validity[c.doc_id].status)
             )
+        # the text in force before an older version of the same words (superseded, repealed texts stay listed)
+        results.sort(key=lambda r: -(r.score * (1.0 if r.status == "in_force" else SUPERSEDED_SEARCH_FACTOR)))
         return results
 
     # -- documents ------------------------------------------------------------------

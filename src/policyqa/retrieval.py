@@ -195,8 +195,16 @@ class HybridRetriever:
                     if pos is not None:
                         bonus[pos] = max(bonus[pos], 0) + W_FOLLOW_DOC
         per_clause = bonus[self._clause_doc]
+        # a name inside a longer name the question uses is not a mention (供水条例 in 《城市供水条例》)
+        longest_first = sorted((n for _, names in self._doc_names for n in names), key=len, reverse=True)
+        rest = question
+        mentioned = set()
+        for n in longest_first:
+            if n in rest:
+                mentioned.add(n)
+                rest = rest.replace(n, "\u3000")
         for i, names in self._doc_names:
-            if any(n in question for n in names):
+            if any(n in mentioned for n in names):
                 per_clause[self._clause_doc == i] += W_TITLE
                 for pos in self._citing.get(self.store.documents[i].title, ()):
                     per_clause[pos] += W_TITLE  # 《城市供水条例》同时废止 answers "is it still valid?"

@@ -54,7 +54,7 @@ _EFFECTIVE = re.compile(
 )
 _REPEAL_SENTENCE = re.compile(r"[^。；\n]*同时废止")
 _TITLE = re.compile(r"《([^《》\n]{2,60})》")
-_LOCAL = re.compile(r"^(?:[\u4e00-\u9fff]{2,8}(?:省|自治区|市|州|县))")
+_LOCAL = re.compile(r"^(?:[\u4e00-\u9fff]{1,8}(?:省|自治区|市|州|县))")
 _LOCAL_CONGRESS = re.compile(r"([\u4e00-\u65e4\u65e6-\u9fff]{2,10}?(?:省|自治区|市))第[^届]{1,4}届人民代表大会常务委员会")
 _BODY_START = re.compile(r"^(?:第\s*[一二三四五六七八九十百零〇\d]+\s*[章条编节]|目\s*录|[一二三四五六七八九十]+、)")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
