@@ -117,3 +117,24 @@ def test_static_missing_file_is_json_404(client):
 def test_pages_not_in_openapi(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert "/" not in paths and "/staff" not in paths and "/widget.js" not in paths
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_served_offline_with_csp(client, path):
+    r = client.get(path)
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "connect-src 'self'" in csp
+    assert "http://" not in r.text and "https://" not in r.text  # no CDN
+    page = parse(r.text)
+    assert page.inline_scripts == 0
+    for asset in page.assets:
+        a = client.get(asset)
+        assert a.status_code == 200 and len(a.content) > 500, asset
+
+
+def test_favicon(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    for path in ("/", "/staff", "/admin"):
+        assert 'rel="icon" href="/favicon.ico"' in client.get(path).text
