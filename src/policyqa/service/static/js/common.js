@@ -74,6 +74,25 @@
     return fragment;
   }
 
+  /** Validity of a text: in_force | superseded | repealed | not_yet_in_force → 现行有效 … */
+  var STATUS_TEXT = { in_force: "现行有效", superseded: "已被修订", repealed: "已废止", not_yet_in_force: "尚未施行" };
+
+  /** A small badge for a text's validity ("" when in force and `quietInForce`). */
+  function statusBadge(status, quietInForce) {
+    if (!status || (quietInForce && status === "in_force")) return null;
+    return el("span", { class: "badge status-" + status, text: STATUS_TEXT[status] || status });
+  }
+
+  /** Text nodes with 12345 (the government service hotline) turned into tel: links. */
+  function withPhoneLinks(text) {
+    var fragment = document.createDocumentFragment();
+    text.split(/(12345)/).forEach(function (part) {
+      if (part === "12345") fragment.appendChild(el("a", { href: "tel:12345", class: "tel", text: "12345" }));
+      else if (part) fragment.appendChild(document.createTextNode(part));
+    });
+    return fragment;
+  }
+
   function clauseApiPath(docId, number) {
     return "/api/documents/" + encodeURIComponent(docId) + "/clauses/" + encodeURIComponent(number);
   }
@@ -95,6 +114,7 @@
    * offsets into the clause text to highlight (a citation's quote).
    */
   async function openClause(docId, number, mark, opener) {
+    var marks = !mark ? [] : Array.isArray(mark) ? mark : [mark];
     var dialog = document.getElementById("clause-dialog");
     var title = document.getElementById("clause-title");
     var meta = document.getElementById("clause-meta");
@@ -113,10 +133,10 @@
     dialog._opener = opener || document.activeElement;
     try {
       var clause = await api(clauseApiPath(docId, number));
-      title.textContent = reference(clause.doc, clause.number, clause.title, clause.label);
-      meta.textContent = [clause.section, clause.subsection].filter(Boolean).join(" · ") +
+      title.textContent = clause.reference || reference(clause.doc, clause.number, clause.title, clause.label);
+      meta.textContent = [clause.section, clause.subsection, STATUS_TEXT[clause.status] || ""].filter(Boolean).join(" · ") +
         (clause.page ? " · 第" + clause.page + "页" : "");
-      body.appendChild(highlighted(clause.text, mark ? [mark] : []));
+      body.appendChild(highlighted(clause.text, marks));
       if (clause.references && clause.references.length) {
         refs.textContent = "本条提到的文件：" + clause.references.map(function (r) { return "《" + r + "》"; }).join("、");
       }
@@ -149,6 +169,9 @@
     api: api,
     el: el,
     highlighted: highlighted,
+    STATUS_TEXT: STATUS_TEXT,
+    statusBadge: statusBadge,
+    withPhoneLinks: withPhoneLinks,
     reference: reference,
     clauseRef: clauseRef,
     clauseApiPath: clauseApiPath,
