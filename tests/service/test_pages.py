@@ -138,3 +138,12 @@ def test_favicon(client):
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
     for path in ("/", "/staff", "/admin"):
         assert 'rel="icon" href="/favicon.ico"' in client.get(path).text
+
+
+@pytest.mark.parametrize("path", ["/api/search?q=", "/api/search?q=x&limit=99", "/api/search?q=x&status=old"])
+def test_validation_messages_are_chinese(client, path):
+    r = client.get(path)
+    assert r.status_code == 422
+    message = r.json()["error"]["message"]
+    assert message.startswith("请求参数无效：字段 query.")
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{2,}", message.split("：", 1)[1]), message  # no English sentence
