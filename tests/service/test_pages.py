@@ -85,7 +85,7 @@ def test_chat_page_has_examples_and_accessible_form(client):
 
 def test_staff_page_has_labelled_filters(client):
     page = parse(client.get("/staff").text)
-    assert {"q", "doc", "section"} <= page.labels
+    assert {"q", "doc", "level", "status", "section"} <= page.labels
     assert {"q", "doc", "section", "results", "clause-dialog"} <= page.ids
 
 

@@ -51,23 +51,33 @@
     return node;
   }
 
-  /** A fragment of `text` with the [start, end) spans wrapped in <mark> (overlaps merged). */
+  /**
+   * A fragment of `text` with the [start, end) spans wrapped in <mark> (overlaps merged).
+   * A span may carry `cls` ("strong" | "faint"): strong spans win over faint ones where they overlap.
+   */
   function highlighted(text, spans) {
     var fragment = document.createDocumentFragment();
-    var sorted = (spans || [])
+    var clean = (spans || [])
       .filter(function (s) { return s && s.end > s.start && s.start >= 0 && s.start < text.length; })
-      .map(function (s) { return { start: s.start, end: Math.min(s.end, text.length) }; })
-      .sort(function (a, b) { return a.start - b.start || b.end - a.end; });
-    var merged = [];
-    sorted.forEach(function (s) {
-      var last = merged[merged.length - 1];
-      if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
-      else merged.push({ start: s.start, end: s.end });
+      .map(function (s) { return { start: s.start, end: Math.min(s.end, text.length), cls: s.cls || "" }; });
+    function merge(list) {
+      var merged = [];
+      list.sort(function (a, b) { return a.start - b.start || b.end - a.end; }).forEach(function (s) {
+        var last = merged[merged.length - 1];
+        if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
+        else merged.push({ start: s.start, end: s.end, cls: s.cls });
+      });
+      return merged;
+    }
+    var strong = merge(clean.filter(function (s) { return s.cls !== "faint"; }));
+    var faint = merge(clean.filter(function (s) { return s.cls === "faint"; })).filter(function (f) {
+      return !strong.some(function (s) { return f.start < s.end && s.start < f.end; });
     });
+    var all = strong.concat(faint).sort(function (a, b) { return a.start - b.start; });
     var pos = 0;
-    merged.forEach(function (s) {
+    all.forEach(function (s) {
       if (s.start > pos) fragment.appendChild(document.createTextNode(text.slice(pos, s.start)));
-      fragment.appendChild(el("mark", { text: text.slice(s.start, s.end) }));
+      fragment.appendChild(el("mark", { class: s.cls || null, text: text.slice(s.start, s.end) }));
       pos = s.end;
     });
     if (pos < text.length) fragment.appendChild(document.createTextNode(text.slice(pos)));
@@ -77,7 +87,7 @@
   /** Validity of a text: in_force | superseded | repealed | not_yet_in_force → 现行有效 … */
   var STATUS_TEXT = { in_force: "现行有效", superseded: "已被修订", repealed: "已废止", not_yet_in_force: "尚未施行" };
 
-  /** A small badge for a text's validity ("" when in force and `quietInForce`). */
+  /** A small badge for a text's validity (null when in force and `quietInForce`). */
   function statusBadge(status, quietInForce) {
     if (!status || (quietInForce && status === "in_force")) return null;
     return el("span", { class: "badge status-" + status, text: STATUS_TEXT[status] || status });
