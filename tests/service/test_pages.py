@@ -147,3 +147,14 @@ def test_validation_messages_are_chinese(client, path):
     message = r.json()["error"]["message"]
     assert message.startswith("请求参数无效：字段 query.")
     assert not re.search(r"[A-Za-z]{4,} [a-z]{2,}", message.split("：", 1)[1]), message  # no English sentence
+
+
+def test_admin_console_never_carries_the_key(client, api_settings):
+    r = client.get("/admin")
+    assert r.status_code == 200 and "script-src 'self'" in r.headers["content-security-policy"]
+    page = parse(r.text)
+    assert {"admin-key", "file", "meta-title", "meta-level", "meta-issuer", "meta-number", "meta-effective"} <= page.labels
+    assert {"docs-table", "gaps-table", "feedback-table", "confirm-dialog", "index-progress"} <= page.ids
+    key = api_settings.admin_key.get_secret_value() if hasattr(api_settings.admin_key, "get_secret_value") else api_settings.admin_key
+    for asset in ["/admin", *page.assets]:
+        assert key not in client.get(asset).text
