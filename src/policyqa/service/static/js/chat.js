@@ -274,7 +274,7 @@
     button.disabled = true;
     conversation.setAttribute("aria-busy", "true");
     status.textContent = "正在查询政策文件…";
-    var pending = el("div", { class: "answer-card streaming", "aria-hidden": "true" }, [
+    var pending = el("div", { class: "pending-card", "aria-hidden": "true" }, [
       el("p", { class: "loading", text: "正在查询政策文件…" }),
     ]);
     turn.appendChild(pending);

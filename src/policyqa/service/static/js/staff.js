@@ -82,7 +82,7 @@
     (highlights || []).forEach(function (h) {
       var term = h.term || text.slice(h.start, h.end);
       if (term.length < 2) return;
-      var whole = words.indexOf(term) >= 0 || term.length >= 3;
+      var whole = words.indexOf(term) >= 0 || term.length >= 4; // a query word, or a compound phrase (装配式建筑)
       spans.push({ start: h.start, end: h.end, cls: whole ? "strong" : "faint" });
     });
     return spans;
