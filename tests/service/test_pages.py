@@ -158,3 +158,23 @@ def test_admin_console_never_carries_the_key(client, api_settings):
     key = api_settings.admin_key.get_secret_value() if hasattr(api_settings.admin_key, "get_secret_value") else api_settings.admin_key
     for asset in ["/admin", *page.assets]:
         assert key not in client.get(asset).text
+
+
+def test_greetings_and_thanks_are_not_refusals_or_gaps(client, admin):
+    from policyqa.service.small_talk import is_small_talk
+
+    assert is_small_talk("谢谢！") and is_small_talk("你好呀") and is_small_talk(" 再见 ")
+    assert not is_small_talk("你好，公积金怎么提取") and not is_small_talk("谢谢你们的政策有哪些")
+
+    def metric(name: str) -> float:
+        for line in client.get("/metrics").text.splitlines():
+            if line.startswith(name + '{channel="web"}'):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = (metric("policyqa_refusals_total"), metric("policyqa_small_talk_total"))
+    for text in ("你好", "谢谢"):
+        assert client.post("/api/ask", json={"question": text}).status_code == 200
+    assert (metric("policyqa_refusals_total"), metric("policyqa_small_talk_total")) == (before[0], before[1] + 2)
+    gaps = [g["question"] for g in client.get("/api/admin/gaps", headers=admin).json()["gaps"]]
+    assert "你好" not in gaps and "谢谢" not in gaps

@@ -18,6 +18,7 @@ from ..models import Answer
 from .deps import AskLimit, ConversationsDep, EngineDep, FeedbackDep, FeedbackLimit, MetricsDep, SettingsDep
 from .errors import error_body
 from .schemas import AnswerOut, AskRequest, ErrorResponse, FeedbackRequest, FeedbackResponse, answer_out
+from .small_talk import is_small_talk
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +91,9 @@ def build_ask_router() -> APIRouter:
         history = conversations.history(session_id)
         answer: Answer = await run_in_threadpool(engine.ask, question, history, top_k=body.top_k)
         conversations.append(session_id, answer)
-        metrics.observe_answer(answer.refused)
-        if answer.refused:
+        chat = is_small_talk(question)
+        metrics.observe_answer(answer.refused, small_talk=chat)
+        if answer.refused and not chat:
             try:
                 await run_in_threadpool(feedback.record_gap, question, "refused", "web")
             except StateUnavailableError:  # the answer matters more than the gap log (logged there)
