@@ -373,3 +373,37 @@ def test_api_docs_offline(device, live_server, path, ready):
     page.goto(live_server + path)
     page.locator(ready).first.wait_for()
     device_shot(page, path.strip("/"))
+
+
+def test_partial_answer_looks_distinct(device, live_server):
+    """Answers with ``status: "partial"`` (issue 10) show the missing detail and the hotline.  The API
+    does not send them yet, so the stream is answered here with one."""
+    page = device
+    if page.device_name != "phone":
+        pytest.skip("once is enough")
+    citation = {
+        "doc": "住房租赁条例", "doc_id": "dc318bd89a5", "section": "第二章 出租与承租", "clause": 10, "number": 10,
+        "sub": 0, "label": "第十条", "title": "", "quote": "出租人应当按照合同约定履行房屋的维修义务。", "start": 0,
+        "end": 10, "page": None, "status": "in_force", "effective": "2025-09-15", "version": "",
+        "reference": "《住房租赁条例》第十条", "url": "/api/documents/dc318bd89a5/clauses/10",
+    }
+    answer = {
+        "question": "房东不修房子也不退押金怎么办", "answer": "根据《住房租赁条例》第十条：「出租人应当按照合同约定履行房屋的维修义务。」[1]",
+        "refused": False, "status": "partial", "missing": "押金退还的规定", "confidence": 0.6,
+        "citations": [citation, {**citation, "start": 2, "end": 8}], "related": [], "notes": [],
+        "resolved_question": "", "session_id": "s-partial",
+    }
+    body = (f"event: token\ndata: {json.dumps({'text': answer['answer']}, ensure_ascii=False)}\n\n"
+            f"event: done\ndata: {json.dumps(answer, ensure_ascii=False)}\n\n")
+    page.route("**/api/ask/stream", lambda route: route.fulfill(
+        status=200, headers={"Content-Type": "text/event-stream"}, body=body))
+    page.goto(live_server + "/")
+    ask(page, answer["question"], 0)
+    card = page.locator(".answer-card").first
+    assert card.get_attribute("data-status") == "partial"
+    assert card.locator("h3").inner_text() == "只找到部分答案"
+    assert "押金退还的规定" in card.locator(".missing").inner_text()
+    assert card.locator('a[href="tel:12345"]').count() == 1
+    assert card.locator(".citations li").count() == 1  # two quotes from one clause: listed once
+    device_shot(page, "chat-partial")
+    assert axe_serious(page) == []
