@@ -125,7 +125,7 @@
     answer.citations.forEach(function (c) { cited[c.doc_id + "/" + c.clause + "/" + (c.sub || 0)] = true; });
     var questions = [];
     (answer.related || []).forEach(function (r) {
-      if (cited[r.doc_id + "/" + r.clause + "/" + (r.sub || 0)] || questions.length >= 3) return;
+      if (!r.clause || cited[r.doc_id + "/" + r.clause + "/" + (r.sub || 0)] || questions.length >= 3) return;
       var q = followUpQuestion(r);
       if (q && questions.indexOf(q) < 0) questions.push(q);
     });
