@@ -25,6 +25,7 @@ This module is core: it must not import fastapi.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -41,6 +42,8 @@ from typing import TYPE_CHECKING, Literal
 
 from .config import Settings
 from .documents.loaders import SUPPORTED_SUFFIXES, load_bytes
+from .documents.metadata import FIELDS as METADATA_FIELDS
+from .documents.metadata import SIDECAR
 from .errors import (  # noqa: F401 - the three service errors are re-exported for compatibility
     DocumentNotFoundError,
     DocumentParseError,
@@ -261,8 +264,12 @@ class IndexManager:
 
     # -- corpus changes ----------------------------------------------------------------------
 
-    def add_document(self, filename: str, data: bytes) -> DocumentChange:
+    def add_document(self, filename: str, data: bytes, overrides: dict | None = None) -> DocumentChange:
         """Validate an uploaded file, add it to the corpus and start the rebuild.
+
+        ``overrides``: metadata typed by staff (``title``, ``level``, ``issuer``, ``number``,
+        ``effective`` …, see ``documents.metadata.FIELDS``); kept as the file's line in the
+        corpus's ``metadata.jsonl`` sidecar so every rebuild reads them.
 
         Raises (before anything is written): :class:`DocumentParseError` (bad name, empty,
         unparseable — ``.reason`` says why), :class:`UnsupportedDocumentTypeError`,
@@ -282,7 +289,8 @@ class IndexManager:
         if not data:
             raise DocumentParseError(name, "文件为空")
         self._check_not_busy()
-        document = load_bytes(name, data)
+        overrides = {k: v for k, v in (overrides or {}).items() if k in METADATA_FIELDS and v not in ("", None)}
+        document = load_bytes(name, data, overrides or None)
         existing = self.engine.documents()
         for info in existing:
             if info.sha256 == document.sha256:
@@ -292,14 +300,25 @@ class IndexManager:
         if target.exists() or any(info.doc_id == document.doc_id for info in existing):
             raise DuplicateDocumentError(f"已存在同名文件“{name}”，请先删除旧文件或更改文件名")
 
+        sidecar = corpus / SIDECAR
+        sidecar_before = sidecar.read_bytes() if overrides and sidecar.is_file() else None
+
         def rollback() -> None:
             target.unlink(missing_ok=True)
+            if overrides:
+                if sidecar_before is None:
+                    sidecar.unlink(missing_ok=True)
+                else:
+                    _write_atomic(sidecar, sidecar_before)
 
         with self._lock:
             self._reserve_locked()
             try:
                 corpus.mkdir(parents=True, exist_ok=True)
                 _write_atomic(target, data)
+                if overrides:
+                    line = json.dumps({"file": name, **overrides}, ensure_ascii=False) + "\n"
+                    _write_atomic(sidecar, (sidecar_before or b"") + line.encode("utf-8"))
             except BaseException:
                 self._state, self._stage = "idle", ""
                 raise

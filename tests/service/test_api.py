@@ -566,3 +566,41 @@ def test_failed_rebuild_keeps_old_index_and_hides_detail_from_public(settings, e
         assert c.post("/api/ask", json={"question": CITIZEN_QUESTION}).status_code == 200
         assert c.get("/readyz").status_code == 200
     assert corpus_listing(own) == listing and manager.engine is engine
+
+
+def test_upload_with_metadata_fields_and_feedback_list(tmp_path, settings, engine, admin):
+    """Metadata typed by staff at upload time reaches the indexed document (via the corpus sidecar)."""
+    import shutil
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from policyqa.manager import IndexManager
+    from policyqa.service import create_app
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(settings.corpus_dir, corpus)
+    own = settings.model_copy(update={"corpus_dir": corpus, "index_dir": tmp_path / "index",
+                                      "data_dir": tmp_path / "data", "admin_key": admin["X-API-Key"]})
+    with TestClient(create_app(IndexManager(own, engine), own)) as client:
+        text = "第一条　为了规范测试，制定本办法。\n第二条　本办法自发布之日起施行。\n"
+        r = client.post("/api/documents", headers=admin, files={"file": ("测试办法.txt", text.encode())},
+                        data={"title": "某市测试管理办法", "level": "规范性文件", "issuer": "某市人民政府",
+                              "number": "某政发〔2026〕1号", "effective": "2026-01-01"})
+        assert r.status_code == 202, r.text
+        for _ in range(300):
+            if client.get("/api/index/status").json()["state"] != "building":
+                break
+            time.sleep(0.1)
+        docs = {d["title"]: d for d in client.get("/api/documents").json()["documents"]}
+        doc = docs["某市测试管理办法"]
+        assert (doc["level"], doc["issuer"], doc["number"], doc["effective"]) == (
+            "规范性文件", "某市人民政府", "某政发〔2026〕1号", "2026-01-01")
+
+        bad = client.post("/api/documents", headers=admin, files={"file": ("x.txt", b"abc")}, data={"level": "xx"})
+        assert bad.status_code == 422
+
+        client.post("/api/feedback", json={"session_id": "s1", "question": "问", "helpful": False, "comment": "没说清楚"})
+        listed = client.get("/api/admin/feedback", headers=admin).json()
+        assert listed["feedback"][0]["comment"] == "没说清楚" and listed["counts"]["feedback"] >= 1
+        assert client.get("/api/admin/feedback").status_code == 401

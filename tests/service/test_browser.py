@@ -107,14 +107,18 @@ def test_citizen_asks_sees_citation_and_highlighted_quote(page, live_server):
     reference = citation.inner_text()
     assert reference.startswith("《2022年全区住房城乡建设工作要点》第") and "条「" in reference
     assert card.locator(".cite-marker").count() >= 1
+    # each clause listed once; the quote is shown once (in the answer), not again in the list
+    keys = card.locator(".citations li").evaluate_all("els => els.map(e => e.dataset.clause)")
+    assert len(keys) == len(set(keys))
+    answer_text = card.locator(".answer-text").inner_text()
+    assert answer_text.count("「") >= 1 and card.locator(".citations").inner_text().count("」：") == 0
     shot(page, "chat-answer")
 
     citation.click()
     dialog = page.locator("#clause-dialog")
     mark = dialog.locator("mark").first
     mark.wait_for()
-    quote = card.locator(".citation-quote").first.inner_text().strip("「」")
-    assert mark.inner_text() == quote
+    assert mark.inner_text() in answer_text  # the highlighted sentence is the quoted one
     assert page.locator("#clause-title").inner_text() == reference
     shot(page, "chat-clause-highlight")
     page.keyboard.press("Escape")
@@ -144,7 +148,8 @@ def test_out_of_scope_question_is_refused(page, live_server):
     card = page.locator(".answer-card.refused")
     card.wait_for()
     assert card.locator("h3").inner_text() == "未找到相关政策"
-    assert "12345" in card.inner_text()
+    assert card.get_attribute("data-status") == "refused"
+    assert card.locator('a[href="tel:12345"]').count() >= 1
     shot(page, "chat-refused")
 
 
@@ -157,7 +162,7 @@ def test_empty_question_shows_message(page, live_server):
 def test_staff_search_with_section_filter_highlights_terms(page, live_server):
     page.set_viewport_size({"width": 1200, "height": 900})
     page.goto(live_server + "/staff")
-    section = page.get_by_label("部分")
+    section = page.get_by_label("章节")
     # locator waits, not wait_for_function: a string predicate is eval'd in the page, which the
     # pages' CSP (script-src 'self') forbids whenever the first check is not already true
     page.locator("#section option").nth(1).wait_for(state="attached")
@@ -171,15 +176,15 @@ def test_staff_search_with_section_filter_highlights_terms(page, live_server):
         assert "四、实施乡村建设行动" in results.nth(i).locator(".meta").inner_text()
     marks = page.locator(".result mark")
     assert marks.count() >= 1
-    assert {m for m in marks.all_inner_texts()} & {"装配式", "建筑", "装配式建筑"}
-    shot(page, "staff-search")
+    assert set(page.locator(".result mark.strong").all_inner_texts()) <= {"装配式建筑"}  # only the whole term
+    assert set(page.locator(".result mark.faint").all_inner_texts()) <= {"装配式", "建筑", "装配"}  # parts: faint
+    assert "section=" in page.url and "q=" in page.url  # the search is in the URL
 
     # permalink opens the clause
     href = results.first.locator("a.permalink").get_attribute("href")
     page.goto(live_server + href)
     page.locator("#clause-dialog[open] #clause-body").wait_for()
     page.locator("#clause-title", has_text="第").wait_for()
-    shot(page, "staff-permalink")
 
 
 def test_staff_copy_citation(browser, live_server):
@@ -210,3 +215,195 @@ def test_widget_on_another_origin_opens_chat(page, live_server, widget_host):
     shot(page, "widget-open")
     page.get_by_role("button", name="关闭政策问答").click()
     assert button.get_attribute("aria-expanded") == "false"
+
+
+# -- phone and desktop: screenshots, latest answer in view, same-origin only, axe-core ----------
+
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def device(request, browser, live_server):
+    """A page on a phone (touch, no fine pointer) or a desktop; every request to a host other than
+    the service is blocked and recorded in ``device.foreign`` (the test asserts it stays empty)."""
+    name = request.param
+    phone = name == "phone"
+    context = browser.new_context(viewport=VIEWPORTS[name], locale="zh-CN", is_mobile=phone, has_touch=phone,
+                                  device_scale_factor=1)
+    foreign: list[str] = []
+    origin = live_server.rstrip("/")
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(origin + "/") or url == origin or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.set_default_timeout(20_000)
+    pg.device_name = name
+    pg.foreign = foreign
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+    assert not foreign, f"requests left the origin: {foreign}"
+
+
+def device_shot(page, name: str, full_page: bool = False) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{page.device_name}-{name}.png"), full_page=full_page)
+
+
+def axe_serious(page) -> list[str]:
+    """axe-core (shipped in the axe-playwright-python wheel, runs offline) → serious/critical violations."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python not installed")
+    results = axe.Axe().run(page, options={"resultTypes": ["violations"]})
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def ask(page, question: str, index: int) -> None:
+    page.get_by_label("请输入您的问题").fill(question)
+    page.get_by_role("button", name="提问").click()
+    page.locator(".turn").nth(index).locator(".answer-card").wait_for()
+
+
+def test_chat_on_device_latest_answer_in_view(device, live_server):
+    page = device
+    page.goto(live_server + "/")
+    page.locator(".welcome").wait_for()
+    assert "12345" in page.locator(".welcome").inner_text()
+    hint_visible = page.locator(".kbd-hint").is_visible()
+    assert hint_visible == (page.device_name == "desktop")  # Enter/Shift+Enter only with a keyboard
+    new_conv = page.locator("#new-conversation").bounding_box()
+    assert new_conv["height"] < 40  # 开始新对话 on one line
+    device_shot(page, "chat-welcome")
+    assert axe_serious(page) == []
+
+    ask(page, "刚来城里工作租不起房怎么办", 0)
+    ask(page, "公积金异地能办吗", 1)
+    page.wait_for_timeout(200)
+    turn = page.locator(".turn").nth(1)
+    question = turn.locator(".bubble-question").bounding_box()
+    card = turn.locator(".answer-card").bounding_box()
+    form_top = page.locator("#ask-form").bounding_box()["y"]
+    viewport = page.viewport_size
+    assert 0 <= question["y"] and question["y"] + question["height"] <= form_top, (question, form_top)
+    assert 0 <= card["y"] < form_top and card["y"] < viewport["height"], (card, form_top)
+    assert page.locator(".examples .chip").first.is_visible() or page.evaluate("scrollY") > 0
+    assert page.locator(".examples .chip").count() == 5  # the examples stay after the first question
+    device_shot(page, "chat-second-answer")
+    device_shot(page, "chat-conversation-full", full_page=True)
+    assert axe_serious(page) == []
+
+    ask(page, "谢谢", 2)
+    small_talk = page.locator(".turn").nth(2).locator(".answer-card")
+    assert small_talk.get_attribute("data-status") == "small_talk"
+    assert "不客气" in small_talk.inner_text()
+
+
+def test_chat_streams_and_offers_follow_ups(device, live_server):
+    page = device
+    if page.device_name != "desktop":
+        pytest.skip("once is enough")
+    page.goto(live_server + "/")
+    with page.expect_response(lambda r: r.url.endswith("/api/ask/stream")) as streamed:
+        ask(page, "老旧小区改造今年有什么安排", 0)
+    assert streamed.value.headers["content-type"].startswith("text/event-stream")
+    chips = page.locator(".turn .chip-follow-up")
+    if chips.count():
+        first = chips.first.inner_text()
+        chips.first.click()
+        page.locator(".turn").nth(1).locator(".answer-card").wait_for()
+        assert page.locator(".turn").nth(1).locator(".bubble-question").inner_text() == first
+
+
+def test_staff_search_on_device(device, live_server):
+    page = device
+    page.goto(live_server + "/staff?q=装配式建筑&status=in_force")
+    page.locator(".result").first.wait_for()
+    assert page.get_by_label("效力").input_value() == "in_force"
+    assert page.locator("#search-status").inner_text().startswith("找到 ")
+    references = page.locator(".copy-citation").evaluate_all("els => els.map(e => e.dataset.reference)")
+    assert references and all(r.startswith("《") for r in references)
+    assert page.locator(".result mark.strong").count() >= 1
+    device_shot(page, "staff-search")
+    assert axe_serious(page) == []
+    if page.locator("#pager").is_visible():
+        page.get_by_role("button", name="下一页").click()
+        assert "page=2" in page.url
+
+
+def test_admin_console_on_device(device, live_server):
+    page = device
+    page.goto(live_server + "/admin")
+    assert axe_serious(page) == []
+    page.get_by_label("管理密钥").fill("wrong-key-000000000000")
+    page.get_by_role("button", name="登录").click()
+    page.locator("#login-error", has_text="密钥").wait_for()
+    page.get_by_label("管理密钥").fill(ADMIN_KEY)
+    page.get_by_role("button", name="登录").click()
+    page.locator("#docs-table tbody tr").first.wait_for()
+    page.locator("#gaps-count", has_text="共").wait_for()
+    assert ADMIN_KEY not in page.content()
+    device_shot(page, "admin")
+    device_shot(page, "admin-full", full_page=True)
+    assert axe_serious(page) == []
+    rows = page.locator("#docs-table tbody tr").count()
+    page.locator(".btn-delete").first.click()
+    dialog = page.locator("#confirm-dialog")
+    dialog.wait_for()
+    device_shot(page, "admin-confirm-delete")
+    dialog.get_by_role("button", name="取消").click()
+    assert not dialog.is_visible()
+    assert page.locator("#docs-table tbody tr").count() == rows
+    with page.expect_download() as download:
+        page.locator("#gaps-csv").click()
+    assert download.value.suggested_filename == "policyqa-gaps.csv"
+
+
+@pytest.mark.parametrize("path, ready", [("/docs", ".opblock"), ("/redoc", "[data-section-id]")])
+def test_api_docs_offline(device, live_server, path, ready):
+    page = device
+    page.goto(live_server + path)
+    page.locator(ready).first.wait_for()
+    device_shot(page, path.strip("/"))
+
+
+def test_partial_answer_looks_distinct(device, live_server):
+    """Answers with ``status: "partial"`` (issue 10) show the missing detail and the hotline.  The API
+    does not send them yet, so the stream is answered here with one."""
+    page = device
+    if page.device_name != "phone":
+        pytest.skip("once is enough")
+    citation = {
+        "doc": "住房租赁条例", "doc_id": "dc318bd89a5", "section": "第二章 出租与承租", "clause": 10, "number": 10,
+        "sub": 0, "label": "第十条", "title": "", "quote": "出租人应当按照合同约定履行房屋的维修义务。", "start": 0,
+        "end": 10, "page": None, "status": "in_force", "effective": "2025-09-15", "version": "",
+        "reference": "《住房租赁条例》第十条", "url": "/api/documents/dc318bd89a5/clauses/10",
+    }
+    answer = {
+        "question": "房东不修房子也不退押金怎么办", "answer": "根据《住房租赁条例》第十条：「出租人应当按照合同约定履行房屋的维修义务。」[1]",
+        "refused": False, "status": "partial", "missing": "押金退还的规定", "confidence": 0.6,
+        "citations": [citation, {**citation, "start": 2, "end": 8}], "related": [], "notes": [],
+        "resolved_question": "", "session_id": "s-partial",
+    }
+    body = (f"event: token\ndata: {json.dumps({'text': answer['answer']}, ensure_ascii=False)}\n\n"
+            f"event: done\ndata: {json.dumps(answer, ensure_ascii=False)}\n\n")
+    page.route("**/api/ask/stream", lambda route: route.fulfill(
+        status=200, headers={"Content-Type": "text/event-stream"}, body=body))
+    page.goto(live_server + "/")
+    ask(page, answer["question"], 0)
+    card = page.locator(".answer-card").first
+    assert card.get_attribute("data-status") == "partial"
+    assert card.locator("h3").inner_text() == "只找到部分答案"
+    assert "押金退还的规定" in card.locator(".missing").inner_text()
+    assert card.locator('a[href="tel:12345"]').count() == 1
+    assert card.locator(".citations li").count() == 1  # two quotes from one clause: listed once
+    device_shot(page, "chat-partial")
+    assert axe_serious(page) == []

@@ -25,7 +25,7 @@ from .deps import ADMIN_KEY_HEADER, Limits, ServiceState
 from .errors import install_error_handlers
 from .metrics import Metrics, MetricsMiddleware
 from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, TrailingSlashRedirectMiddleware
-from .pages import STATIC_DIR, build_pages_router
+from .pages import DOCS_ASSETS_DIR, STATIC_DIR, build_pages_router
 from .routes_ask import build_ask_router
 from .routes_documents import MULTIPART_OVERHEAD, build_documents_router
 from .routes_ops import build_ops_router
@@ -88,7 +88,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        redirect_slashes=False,  # TrailingSlashRedirectMiddleware redirects without reflecting Host
+        redirect_slashes=False,
+        docs_url=None,  # /docs and /redoc are served offline by the pages router
+        redoc_url=None,  # TrailingSlashRedirectMiddleware redirects without reflecting Host
     )
     app.state.service = ServiceState(
         settings=settings, manager=manager, conversations=sessions, feedback=log, metrics=metrics,
@@ -102,6 +104,7 @@ def create_app(
     app.include_router(build_pages_router(settings))
     app.include_router(wechat)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static-docs", StaticFiles(directory=DOCS_ASSETS_DIR), name="static-docs")
 
     # middleware added last runs first: metrics → security headers → CORS → slash redirect → body limit → routes
     app.add_middleware(

@@ -162,12 +162,48 @@ async def policyqa_error_handler(request: Request, exc: Exception) -> JSONRespon
     return error_response(status, exc.code, message, headers=headers)
 
 
+#: Pydantic error type → Chinese explanation ({…} filled from the error's ``ctx``).
+_FIELD_MESSAGES: dict[str, str] = {
+    "string_too_short": "至少需要 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "string_type": "须为字符串",
+    "string_pattern_mismatch": "格式不正确",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "int_from_float": "须为整数",
+    "float_parsing": "须为数字",
+    "bool_parsing": "须为 true 或 false",
+    "bool_type": "须为 true 或 false",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "须小于 {lt}",
+    "literal_error": "取值须为 {expected} 之一",
+    "enum": "取值须为 {expected} 之一",
+    "extra_forbidden": "不是可识别的字段",
+    "model_type": "须为 JSON 对象",
+    "model_attributes_type": "须为 JSON 对象",
+    "dict_type": "须为 JSON 对象",
+    "list_type": "须为列表",
+    "value_error": "取值无效",
+}
+
+
 def _field_message(err: dict[str, Any]) -> str:
+    """A Chinese message for one field error: 字段 query.q 无效：至少需要 1 个字符."""
     loc = ".".join(str(part) for part in err.get("loc", ()) if part != "body") or "请求"
     kind = err.get("type", "")
     if kind == "missing":
         return f"缺少字段 {loc}"
-    return f"字段 {loc} 无效：{err.get('msg', '')}"
+    template = _FIELD_MESSAGES.get(kind)
+    if template is None:
+        return f"字段 {loc} 无效"
+    ctx = {k: str(v).replace("'", "").replace(" or ", ", ") for k, v in (err.get("ctx") or {}).items()}
+    try:
+        reason = template.format(**ctx)
+    except (KeyError, IndexError):
+        reason = template.split("{")[0].rstrip() or "取值无效"
+    return f"字段 {loc} 无效：{reason}"
 
 
 def _is_missing_file(err: dict[str, Any]) -> bool:

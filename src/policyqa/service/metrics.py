@@ -5,7 +5,8 @@
   (``/api/documents/{doc_id}``), ``unmatched`` when no route matched; ``method`` is one of
   :data:`KNOWN_METHODS` or ``other``; ``status`` a status class's code (``100``–``599``, else
   ``other``) — every label comes from a bounded set, whatever a client sends;
-* ``policyqa_questions_total{channel}`` and ``policyqa_refusals_total{channel}``;
+* ``policyqa_questions_total{channel}`` and ``policyqa_refusals_total{channel}`` (greetings and thanks
+  apart, in ``policyqa_small_talk_total{channel}``);
 * ``policyqa_feedback_total{helpful}``;
 * ``policyqa_index_documents`` / ``policyqa_index_chunks`` / ``policyqa_index_building``
   gauges, read from the index manager at scrape time.
@@ -46,6 +47,10 @@ class Metrics:
         self.refusals = Counter(
             "policyqa_refusals", "Questions refused (no relevant policy found).", ["channel"], registry=self.registry
         )
+        self.small_talk = Counter(
+            "policyqa_small_talk", "Greetings and thanks (not counted as questions or refusals).", ["channel"],
+            registry=self.registry,
+        )
         self.feedback = Counter("policyqa_feedback", "Feedback votes.", ["helpful"], registry=self.registry)
         if manager is not None:
             self._index_gauges(manager)
@@ -67,7 +72,11 @@ class Metrics:
         Gauge("policyqa_index_ready", "1 once an index is loaded.", registry=self.registry
               ).set_function(lambda: 1.0 if manager.ready else 0.0)
 
-    def observe_answer(self, refused: bool, channel: str = "web") -> None:
+    def observe_answer(self, refused: bool, channel: str = "web", *, small_talk: bool = False) -> None:
+        """Count a question (and a refusal); a greeting or thanks is counted apart (``small_talk``)."""
+        if small_talk:
+            self.small_talk.labels(channel).inc()
+            return
         self.questions.labels(channel).inc()
         if refused:
             self.refusals.labels(channel).inc()

@@ -1,4 +1,6 @@
-"""The web pages: citizen chat (``/``), staff clause search (``/staff``), ``/widget.js``, static assets."""
+"""The web pages: citizen chat (``/``), staff clause search (``/staff``), staff console (``/admin``),
+offline API docs (``/docs``, ``/redoc``: Swagger UI and ReDoc from the ``fastapi-offline`` package,
+no CDN), ``/widget.js``, ``/favicon.ico``, static assets."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
+import fastapi_offline
 from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse
@@ -13,18 +16,24 @@ from fastapi.responses import FileResponse, RedirectResponse
 from ..config import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: Swagger UI / ReDoc bundles shipped by the ``fastapi-offline`` package, mounted at ``/static-docs``.
+DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 
 
-def page_headers(settings: Settings) -> dict[str, str]:
+def page_headers(settings: Settings, *, inline_styles: bool = False) -> dict[str, str]:
     """Headers of the HTML pages: no caching, a strict CSP (own scripts/styles only).
+
+    ``inline_styles`` allows ``<style>`` elements (ReDoc's styled-components need them); scripts
+    stay ``'self'`` only on every page.
 
     ``frame-ancestors`` lets the chat page be framed (the ``/widget.js`` iframe) by this origin and
     the configured ``cors_origins``; with none configured, or ``*``, any site may embed it.
     """
     origins = [o for o in settings.cors_origins if o]
     ancestors = "*" if not origins or "*" in origins else " ".join(["'self'", *origins])
+    styles = "'self' 'unsafe-inline'" if inline_styles else "'self'"
     csp = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'self'; script-src 'self'; style-src {styles}; img-src 'self' data:; worker-src 'self' blob:; "
         f"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
     )
     return {"Cache-Control": "no-cache", "Content-Security-Policy": csp}
@@ -41,6 +50,24 @@ def build_pages_router(settings: Settings) -> APIRouter:
     @router.api_route("/staff", methods=["GET", "HEAD"])
     async def staff_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "staff.html", media_type="text/html; charset=utf-8", headers=headers)
+
+    @router.api_route("/admin", methods=["GET", "HEAD"])
+    async def admin_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "admin.html", media_type="text/html; charset=utf-8", headers=headers)
+
+    @router.api_route("/docs", methods=["GET", "HEAD"])
+    async def swagger_ui() -> FileResponse:
+        return FileResponse(STATIC_DIR / "docs.html", media_type="text/html; charset=utf-8", headers=headers)
+
+    @router.api_route("/redoc", methods=["GET", "HEAD"])
+    async def redoc() -> FileResponse:
+        return FileResponse(STATIC_DIR / "redoc.html", media_type="text/html; charset=utf-8",
+                            headers=page_headers(settings, inline_styles=True))
+
+    @router.get("/favicon.ico")
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     @router.get("/widget.js")
     async def widget() -> FileResponse:

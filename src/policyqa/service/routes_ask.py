@@ -18,6 +18,7 @@ from ..models import Answer
 from .deps import AskLimit, ConversationsDep, EngineDep, FeedbackDep, FeedbackLimit, MetricsDep, SettingsDep
 from .errors import error_body
 from .schemas import AnswerOut, AskRequest, ErrorResponse, FeedbackRequest, FeedbackResponse, answer_out
+from .small_talk import is_small_talk
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +91,9 @@ def build_ask_router() -> APIRouter:
         history = conversations.history(session_id)
         answer: Answer = await run_in_threadpool(engine.ask, question, history, top_k=body.top_k)
         conversations.append(session_id, answer)
-        metrics.observe_answer(answer.refused)
-        if answer.refused or answer.status == "partial":  # staff see which content to add
+        chat = is_small_talk(question)
+        metrics.observe_answer(answer.refused, small_talk=chat)
+        if (answer.refused or answer.status == "partial") and not chat:  # staff see which content to add
             reason = "refused" if answer.refused else f"partial：{answer.missing}"
             try:
                 await run_in_threadpool(feedback.record_gap, question, reason, "web")

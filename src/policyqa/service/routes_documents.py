@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from ..config import Settings
@@ -20,6 +20,7 @@ from .schemas import (
     DocumentDetail,
     DocumentsResponse,
     ErrorResponse,
+    FeedbackListResponse,
     GapsResponse,
     IndexStatusOut,
     SearchResponse,
@@ -27,6 +28,7 @@ from .schemas import (
     clause_out,
     document_detail,
     document_out,
+    feedback_entry_out,
     gap_out,
     search_result_out,
     status_out,
@@ -52,6 +54,9 @@ _ADMIN: dict[int | str, dict[str, Any]] = {
 }
 
 DocId = Annotated[str, Path(description="Document id (see `/api/documents`).", max_length=200)]
+
+#: Optional metadata form fields of an upload (override what is read from the text).
+Level = Literal["法律", "行政法规", "地方性法规", "部门规章", "地方政府规章", "规范性文件", "工作计划", "其他"]
 
 
 def build_documents_router(settings: Settings) -> APIRouter:
@@ -123,6 +128,12 @@ def build_documents_router(settings: Settings) -> APIRouter:
     async def upload_document(
         _: AdminDep, manager: ManagerDep,
         file: Annotated[UploadFile, File(description="A .pdf, .docx, .txt, .md or .html policy document.")],
+        title: Annotated[str | None, Form(max_length=200, description="Official title (else read from the text).")] = None,
+        level: Annotated[Level | None, Form(description="Level of the text (else inferred).")] = None,
+        issuer: Annotated[str | None, Form(max_length=100, description="Issuing body.")] = None,
+        number: Annotated[str | None, Form(max_length=100, description="文号/令号, e.g. 国务院令第262号.")] = None,
+        effective: Annotated[str | None, Form(pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                              description="施行日期 (YYYY-MM-DD).")] = None,
     ) -> DocumentChangeOut:
         """Validate the file, add it to the corpus and re-index in the background; the old index keeps
         answering until the new one is swapped in.  Follow progress at ``/api/index/status``.
@@ -139,7 +150,10 @@ def build_documents_router(settings: Settings) -> APIRouter:
             data += chunk
             if len(data) > limit:
                 raise DocumentTooLargeError(len(data), limit)
-        change = await run_in_threadpool(manager.add_document, file.filename or "", bytes(data))
+        overrides = {k: v.strip() for k, v in
+                     {"title": title, "level": level, "issuer": issuer, "number": number, "effective": effective}.items()
+                     if v and v.strip()}
+        change = await run_in_threadpool(manager.add_document, file.filename or "", bytes(data), overrides or None)
         return change_out(change)
 
     @router.delete("/documents/{doc_id}", response_model=DocumentChangeOut, status_code=202, tags=["admin"],
@@ -158,6 +172,16 @@ def build_documents_router(settings: Settings) -> APIRouter:
         """Refused and not-helpful questions, grouped, most frequent first."""
         items = await run_in_threadpool(feedback.gaps, limit)
         return GapsResponse(gaps=[gap_out(g) for g in items])
+
+    @router.get("/admin/feedback", response_model=FeedbackListResponse, tags=["admin"], responses=_ADMIN,
+                summary="Recent 有用/没用 votes with comments (admin)")
+    async def feedback_list(
+        _: AdminDep, feedback: FeedbackDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+    ) -> FeedbackListResponse:
+        """The most recent votes first, with the citizens' comments, and the row counts kept."""
+        items = await run_in_threadpool(feedback.feedback, limit)
+        counts = await run_in_threadpool(feedback.counts)
+        return FeedbackListResponse(counts=counts, feedback=[feedback_entry_out(f) for f in items])
 
     return router
 

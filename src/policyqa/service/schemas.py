@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from ..feedback import Gap
+from ..feedback import FeedbackEntry, Gap
 from ..manager import DocumentChange, IndexStatus
 from ..models import Answer, Citation, Clause, DocumentInfo, SearchResult
 
@@ -269,6 +269,19 @@ class GapsResponse(_Model):
     gaps: list[GapOut]
 
 
+class FeedbackEntryOut(_Model):
+    session_id: str
+    question: str
+    helpful: bool
+    comment: str | None = Field(default=None, description="The citizen's comment, if any.")
+    created_at: datetime
+
+
+class FeedbackListResponse(_Model):
+    counts: dict[str, int] = Field(description="Rows kept per kind (`feedback`, `gaps`).")
+    feedback: list[FeedbackEntryOut] = Field(description="Newest first.")
+
+
 # -- operations --------------------------------------------------------------------------------
 
 
@@ -391,6 +404,11 @@ def change_out(c: DocumentChange) -> DocumentChangeOut:
         operation=c.operation, doc_id=c.doc_id, title=c.title, filename=c.filename, sha256=c.sha256,
         size=c.size, status=status_out(c.status), warnings=list(c.warnings),
     )
+
+
+def feedback_entry_out(f: FeedbackEntry) -> FeedbackEntryOut:
+    return FeedbackEntryOut(session_id=f.session_id, question=f.question, helpful=f.helpful, comment=f.comment,
+                            created_at=f.created_at)
 
 
 def gap_out(g: Gap) -> GapOut:

@@ -51,26 +51,55 @@
     return node;
   }
 
-  /** A fragment of `text` with the [start, end) spans wrapped in <mark> (overlaps merged). */
+  /**
+   * A fragment of `text` with the [start, end) spans wrapped in <mark> (overlaps merged).
+   * A span may carry `cls` ("strong" | "faint"): strong spans win over faint ones where they overlap.
+   */
   function highlighted(text, spans) {
     var fragment = document.createDocumentFragment();
-    var sorted = (spans || [])
+    var clean = (spans || [])
       .filter(function (s) { return s && s.end > s.start && s.start >= 0 && s.start < text.length; })
-      .map(function (s) { return { start: s.start, end: Math.min(s.end, text.length) }; })
-      .sort(function (a, b) { return a.start - b.start || b.end - a.end; });
-    var merged = [];
-    sorted.forEach(function (s) {
-      var last = merged[merged.length - 1];
-      if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
-      else merged.push({ start: s.start, end: s.end });
+      .map(function (s) { return { start: s.start, end: Math.min(s.end, text.length), cls: s.cls || "" }; });
+    function merge(list) {
+      var merged = [];
+      list.sort(function (a, b) { return a.start - b.start || b.end - a.end; }).forEach(function (s) {
+        var last = merged[merged.length - 1];
+        if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
+        else merged.push({ start: s.start, end: s.end, cls: s.cls });
+      });
+      return merged;
+    }
+    var strong = merge(clean.filter(function (s) { return s.cls !== "faint"; }));
+    var faint = merge(clean.filter(function (s) { return s.cls === "faint"; })).filter(function (f) {
+      return !strong.some(function (s) { return f.start < s.end && s.start < f.end; });
     });
+    var all = strong.concat(faint).sort(function (a, b) { return a.start - b.start; });
     var pos = 0;
-    merged.forEach(function (s) {
+    all.forEach(function (s) {
       if (s.start > pos) fragment.appendChild(document.createTextNode(text.slice(pos, s.start)));
-      fragment.appendChild(el("mark", { text: text.slice(s.start, s.end) }));
+      fragment.appendChild(el("mark", { class: s.cls || null, text: text.slice(s.start, s.end) }));
       pos = s.end;
     });
     if (pos < text.length) fragment.appendChild(document.createTextNode(text.slice(pos)));
+    return fragment;
+  }
+
+  /** Validity of a text: in_force | superseded | repealed | not_yet_in_force → 现行有效 … */
+  var STATUS_TEXT = { in_force: "现行有效", superseded: "已被修订", repealed: "已废止", not_yet_in_force: "尚未施行" };
+
+  /** A small badge for a text's validity (null when in force and `quietInForce`). */
+  function statusBadge(status, quietInForce) {
+    if (!status || (quietInForce && status === "in_force")) return null;
+    return el("span", { class: "badge status-" + status, text: STATUS_TEXT[status] || status });
+  }
+
+  /** Text nodes with 12345 (the government service hotline) turned into tel: links. */
+  function withPhoneLinks(text) {
+    var fragment = document.createDocumentFragment();
+    text.split(/(12345)/).forEach(function (part) {
+      if (part === "12345") fragment.appendChild(el("a", { href: "tel:12345", class: "tel", text: "12345" }));
+      else if (part) fragment.appendChild(document.createTextNode(part));
+    });
     return fragment;
   }
 
@@ -95,6 +124,7 @@
    * offsets into the clause text to highlight (a citation's quote).
    */
   async function openClause(docId, number, mark, opener) {
+    var marks = !mark ? [] : Array.isArray(mark) ? mark : [mark];
     var dialog = document.getElementById("clause-dialog");
     var title = document.getElementById("clause-title");
     var meta = document.getElementById("clause-meta");
@@ -113,10 +143,10 @@
     dialog._opener = opener || document.activeElement;
     try {
       var clause = await api(clauseApiPath(docId, number));
-      title.textContent = reference(clause.doc, clause.number, clause.title, clause.label);
-      meta.textContent = [clause.section, clause.subsection].filter(Boolean).join(" · ") +
+      title.textContent = clause.reference || reference(clause.doc, clause.number, clause.title, clause.label);
+      meta.textContent = [clause.section, clause.subsection, STATUS_TEXT[clause.status] || ""].filter(Boolean).join(" · ") +
         (clause.page ? " · 第" + clause.page + "页" : "");
-      body.appendChild(highlighted(clause.text, mark ? [mark] : []));
+      body.appendChild(highlighted(clause.text, marks));
       if (clause.references && clause.references.length) {
         refs.textContent = "本条提到的文件：" + clause.references.map(function (r) { return "《" + r + "》"; }).join("、");
       }
@@ -149,6 +179,9 @@
     api: api,
     el: el,
     highlighted: highlighted,
+    STATUS_TEXT: STATUS_TEXT,
+    statusBadge: statusBadge,
+    withPhoneLinks: withPhoneLinks,
     reference: reference,
     clauseRef: clauseRef,
     clauseApiPath: clauseApiPath,
