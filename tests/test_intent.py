@@ -39,3 +39,8 @@ def test_answer_types_from_the_data_file():
     assert "penalty" in names("对物业公司能罚多少？")
     duration = next(t for t in asked_types("要多久") if t.name == "duration")
     assert duration.said("街道办事处应当在十个工作日内组织审查") and not duration.said("加装电梯的业主可以提取公积金")
+
+
+def test_a_new_topic_that_names_nothing_known_is_not_a_follow_up():
+    cues = default_cues()
+    assert not cues.is_elliptical("今天天气怎么样", lambda q: False)

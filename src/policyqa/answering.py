@@ -19,6 +19,7 @@ from .models import Answer, Citation, Clause, Document, Hit, RelatedClause, Sent
 from .retrieval import HybridRetriever, QueryAnalysis, Retrieval
 
 PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])x{1,4}(?:[—\-–]x{1,4})?(?![A-Za-z])")
+THANKS_RE = re.compile(r"^(谢谢|多谢|感谢|好的谢谢|thank)", re.IGNORECASE)
 GREETING_RE = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|在不在|谢谢|感谢|你是谁|你是真人|你是机器人)", re.IGNORECASE)
 LONG_SENTENCE = 110
 FRAGMENT_CHARS = 70
@@ -332,6 +333,8 @@ class Answerer:
         return tuple(notes)
 
     def _refusal(self, question: str, r: Retrieval, conf: float) -> str:
+        if THANKS_RE.search(question.strip()):
+            return f"不客气，很高兴能帮到您。还有其他住房城乡建设方面的问题，可以继续问我。{self.contact}"
         if GREETING_RE.search(question.strip()):
             head = "您好！我是住房城乡建设政策问答助手，可以根据已收录的政策文件回答住房保障、公积金、老旧小区改造、物业、城市建设等方面的问题，并注明出处。"
             return f"{head}请直接输入您想了解的问题，例如“保障性租赁住房主要解决哪些人的住房困难？”。{self.contact}"

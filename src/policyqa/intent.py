@@ -41,9 +41,11 @@ class QuestionCues:
         return "", 0
 
     def is_elliptical(self, question: str, names_something: Callable[[str], bool]) -> bool:
+        """Opens or ends like a follow-up (那…, …呢), or names nothing the corpus knows yet asks for
+        a detail (多久, 多少, 谁负责: 交上去以后多久能批？) — not 今天天气怎么样, a new topic."""
         q = question.strip().rstrip("？?。！!")
         opens = any(q.startswith(c) for c in self.elliptical if len(c) > 0) or q.endswith("呢")
-        return opens or not names_something(question)
+        return opens or (not names_something(question) and bool(asked_types(question)))
 
 
 def parse_cues(lines: Iterable[str]) -> QuestionCues:
