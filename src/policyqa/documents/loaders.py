@@ -34,6 +34,14 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from policyqa.documents.limits import (
+    DEFAULT_LIMITS,
+    DocumentLimits,
+    check_docx,
+    check_text,
+    pdf_limits,
+    pdf_page_texts,
+)
 from policyqa.errors import DocumentParseError
 from policyqa.models import Document, PageSpan
 
@@ -97,8 +105,9 @@ def _stem(name: str) -> str:
 # --------------------------------------------------------------------------- public entry points
 
 
-def load_document(path: str | Path) -> Document:
-    """Read and parse one file; raise :class:`DocumentParseError` naming the problem."""
+def load_document(path: str | Path, limits: DocumentLimits = DEFAULT_LIMITS) -> Document:
+    """Read and parse one file; raise :class:`DocumentParseError` naming the problem
+    (:class:`~policyqa.errors.DocumentLimitError` past ``limits``)."""
     path = Path(path)
     shown = str(path)
     if not path.exists():
@@ -110,20 +119,20 @@ def load_document(path: str | Path) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentParseError(shown, f"无法读取文件：{exc.strerror or exc}") from exc
-    return _parse(shown, path.name, data)
+    return _parse(shown, path.name, data, limits)
 
 
-def load_bytes(filename: str, data: bytes) -> Document:
+def load_bytes(filename: str, data: bytes, limits: DocumentLimits = DEFAULT_LIMITS) -> Document:
     """Parse an in-memory file (e.g. an HTTP upload) exactly like :func:`load_document`.
 
     ``filename`` decides the format, the title and the id; it is also the ``path`` of the
     returned document.  Nothing is written to disk.
     """
     _check_suffix(filename, filename)
-    return _parse(filename, filename, bytes(data))
+    return _parse(filename, filename, bytes(data), limits)
 
 
-def load_corpus(directory: str | Path) -> CorpusLoad:
+def load_corpus(directory: str | Path, limits: DocumentLimits = DEFAULT_LIMITS) -> CorpusLoad:
     """Load every supported file directly inside ``directory``, in name order.
 
     Hidden files, Office lock files (``~$…``) and unsupported suffixes are skipped
@@ -145,7 +154,7 @@ def load_corpus(directory: str | Path) -> CorpusLoad:
         if not path.is_file():
             continue
         try:
-            doc = load_document(path)
+            doc = load_document(path, limits)
         except DocumentParseError as exc:
             logger.warning("跳过无法读取的文件 %s", exc.message)
             errors.append(exc)
@@ -176,7 +185,7 @@ def _check_suffix(shown: str, name: str) -> None:
         raise DocumentParseError(shown, _UNSUPPORTED.format(suffix=suffix or "无扩展名") + hint)
 
 
-def _parse(shown: str, name: str, data: bytes) -> Document:
+def _parse(shown: str, name: str, data: bytes, limits: DocumentLimits = DEFAULT_LIMITS) -> Document:
     suffix = Path(name).suffix.lower()
     fmt = _FORMATS[suffix]
     if not data.strip():
@@ -185,8 +194,10 @@ def _parse(shown: str, name: str, data: bytes) -> Document:
     title = stem
     pages: tuple[PageSpan, ...] = ()
     if fmt == "pdf":
-        text, pages = _pdf_text(shown, data)
+        with pdf_limits(shown, limits):
+            text, pages = _pdf_text(shown, data, limits)
     elif fmt == "docx":
+        check_docx(shown, data, limits)
         text, doc_title = _docx_text(shown, data)
         title = doc_title or stem
     elif fmt == "html":
@@ -198,6 +209,7 @@ def _parse(shown: str, name: str, data: bytes) -> Document:
             text = _strip_markdown(text)
     if not text:
         raise DocumentParseError(shown, _EMPTY)
+    check_text(shown, text, limits)
     if title == stem:
         title = _title_from_text(stem, text)
     return Document(
@@ -386,7 +398,7 @@ def _fix_pdf_chars(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_RADICALS)
 
 
-def _pdf_text(shown: str, data: bytes) -> tuple[str, tuple[PageSpan, ...]]:
+def _pdf_text(shown: str, data: bytes, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[str, tuple[PageSpan, ...]]:
     """Extract a PDF's text layer page by page; join visual lines back into paragraphs."""
     from pypdf import PdfReader
 
@@ -403,7 +415,7 @@ def _pdf_text(shown: str, data: bytes) -> tuple[str, tuple[PageSpan, ...]]:
         if not ok:
             raise DocumentParseError(shown, "PDF 已加密（需要打开密码），请提供未加密的版本")
     try:
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        raw_pages = pdf_page_texts(shown, reader.pages, limits)
     except Exception as exc:
         raise DocumentParseError(shown, f"PDF 文件已损坏或不是有效的 PDF：{_brief(exc)}") from exc
     if not raw_pages:

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import (
     ClauseNotFoundError,
     ConfigError,
+    DocumentLimitError,
     DocumentNotFoundError,
     DocumentParseError,
     DuplicateDocumentError,
@@ -58,6 +59,7 @@ STATUS_BY_ERROR: dict[type[PolicyQAError], int] = {
     IndexBusyError: 409,
     UnsupportedDocumentTypeError: 415,
     DocumentParseError: 400,
+    DocumentLimitError: 413,
     DocumentTooLargeError: 413,
     IndexNotReadyError: 503,
     IndexNotFoundError: 503,
