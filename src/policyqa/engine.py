@@ -86,12 +86,14 @@ class QAEngine:
             refusal_threshold=settings.refusal_threshold,
             contact=settings.contact,
             max_quotes=settings.max_quotes,
-            page_of=self._page_of,
+            # a partial over the documents, not the bound method self._page_of: the answerer must not
+            # point back at the engine, or every replaced engine (and its model) waits in a reference
+            # cycle for a full garbage collection
+            page_of=functools.partial(_page_at, self._docs),
         )
 
     def _page_of(self, doc_id: str, offset: int) -> int | None:
-        doc = self._docs.get(doc_id)
-        return doc.page_at(offset) if doc else None
+        return _page_at(self._docs, doc_id, offset)
 
     # -- loading and building -------------------------------------------------------
 
@@ -104,9 +106,12 @@ class QAEngine:
         force: bool = False,
         progress: Progress | None = None,
         embedder: Embedder | None = None,
+        open_stale: bool = False,
     ) -> "QAEngine":
         """Open the index; (re)build it when missing or stale unless ``build=False``.
 
+        ``open_stale=True`` opens the live build even when the corpus changed since it was built
+        (a server answers from it while it rebuilds in the background).
         Raises ``IndexNotFoundError``/``IndexStaleError`` (with ``build=False``) and
         ``IndexMismatchError`` when the index was built with a different embedder.
         """
@@ -129,7 +134,7 @@ class QAEngine:
             if not build:
                 raise IndexStaleError("the index was written by another policyqa version; run `policyqa index --force`")
             return cls.build(settings, progress=progress, embedder=embedder)
-        if corpus_files(settings.corpus_dir) != manifest.corpus:
+        if corpus_files(settings.corpus_dir) != manifest.corpus and not open_stale:
             if not build:
                 raise IndexStaleError(
                     f"the corpus in {settings.corpus_dir} changed since the index was built; run `policyqa index`"
@@ -157,9 +162,18 @@ class QAEngine:
 
     @classmethod
     def build(
-        cls, settings: Settings, *, progress: Progress | None = None, embedder: Embedder | None = None
+        cls,
+        settings: Settings,
+        *,
+        progress: Progress | None = None,
+        embedder: Embedder | None = None,
+        segmenter: Segmenter | None = None,
     ) -> "QAEngine":
-        """Build the index from the corpus into a new folder and switch to it atomically."""
+        """Build the index from the corpus into a new folder and switch to it atomically.
+
+        ``embedder``/``segmenter``: reuse the models of the engine being replaced (a rebuild then
+        loads neither the embedding model nor jieba's dictionary again)."""
+        from .documents.limits import DocumentLimits
         from .documents.loaders import load_corpus
 
         t0 = time.perf_counter()
@@ -170,7 +184,7 @@ class QAEngine:
         storage = IndexStorage(settings.index_dir)
         previous = _previous_vectors(storage, embedder)
         hashes = corpus_files(settings.corpus_dir)
-        loaded = load_corpus(settings.corpus_dir)
+        loaded = load_corpus(settings.corpus_dir, DocumentLimits.from_settings(settings))
         report("load", len(loaded.documents), len(loaded.documents))
         clauses: list[Clause] = []
         for doc in loaded.documents:
@@ -179,7 +193,7 @@ class QAEngine:
         chunks = chunk_clauses(clauses, titles, settings.chunk_chars)
         report("structure", len(clauses), len(clauses))
 
-        segmenter = Segmenter()
+        segmenter = segmenter or Segmenter()
         chunk_tokens, clause_tokens, doc_tokens = _index_terms(segmenter, loaded.documents, clauses, chunks, titles)
         report("segment", len(chunks), len(chunks))
         chunk_index = SparseIndex.build(chunk_tokens)
@@ -339,6 +353,12 @@ class QAEngine:
             "build_seconds": m.build_seconds,
             "errors": list(m.errors),
         }
+
+
+def _page_at(docs: dict[str, Document], doc_id: str, offset: int) -> int | None:
+    """The page of ``doc_id`` holding character ``offset`` (None for formats without pages)."""
+    doc = docs.get(doc_id)
+    return doc.page_at(offset) if doc else None
 
 
 def highlight_spans(text: str, terms: Sequence[str]) -> tuple[Span, ...]:

@@ -1,7 +1,10 @@
 """Serving: ``run(settings, host, port, workers)`` — what ``policyqa serve`` calls.
 
-The index is loaded (or built, if missing or stale) *before* the server starts listening, so
-a started server is ready and a broken index fails the command instead of a request.
+With one worker the server listens at once: the leftovers of a crash are cleaned up, the last
+good index is opened in the background (``/readyz`` answers 503 ``loading`` until it is) and,
+when the corpus changed since it was built, it answers while the rebuild runs (``/readyz`` 200,
+``index.state == "building"``); with no index at all ``/readyz`` stays 503 until the first build
+is done.  A failed start shows in ``/readyz`` (``index.state == "failed"`` and the message).
 
 With ``workers > 1`` uvicorn starts worker processes from the import string
 ``policyqa.service.server:app_factory``; each worker reads its :class:`Settings` from the
@@ -47,18 +50,21 @@ def app_factory() -> FastAPI:
 
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Load (or build) the index, then serve the app with uvicorn until interrupted."""
+    """Serve the app with uvicorn until interrupted (the index loads in the background; with
+    ``workers > 1`` it is loaded or built before the workers start, since each loads its own)."""
     import uvicorn
 
-    manager = IndexManager(settings)
-    status = manager.status()
-    logger.info("index ready: %d documents, %d chunks; serving on http://%s:%d",
-                status.documents, status.chunks, host, port)
     if workers <= 1:
+        manager = IndexManager(settings, background=True)
+        logger.info("serving on http://%s:%d; the index is loading in the background", host, port)
         uvicorn.run(create_app(manager, settings), host=host, port=port, log_level="info",
                     proxy_headers=True, timeout_graceful_shutdown=10)
         manager.close()
         return
+    manager = IndexManager(settings)
+    status = manager.status()
+    logger.info("index ready: %d documents, %d chunks; serving on http://%s:%d with %d workers",
+                status.documents, status.chunks, host, port, workers)
     del manager  # each worker loads the (now built) index itself
     os.environ.update(settings_to_env(settings))
     uvicorn.run("policyqa.service.server:app_factory", factory=True, host=host, port=port, workers=workers,
