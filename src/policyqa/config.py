@@ -9,6 +9,13 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .documents.limits import (
+    DEFAULT_MAX_COMPRESSION_RATIO,
+    DEFAULT_MAX_DOCUMENT_CHARS,
+    DEFAULT_MAX_EXPANDED_BYTES,
+    DEFAULT_MAX_PDF_PAGES,
+)
+
 #: The shortest admin key ``policyqa serve`` accepts (see :meth:`Settings.check_admin_key`).
 MIN_ADMIN_KEY_CHARS = 16
 
@@ -37,6 +44,12 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=0.25, ge=0.0)
     faiss_exact_limit: int = 50_000  # above this many chunks use an approximate (HNSW) index
     chunk_chars: int = 300  # passage size for indexing (whole sentences, never across clauses)
+
+    # what one document may cost to parse (decompression bombs): documents/limits.py
+    max_expanded_bytes: int = Field(default=DEFAULT_MAX_EXPANDED_BYTES, gt=0)  # .docx members / PDF streams inflated
+    max_document_chars: int = Field(default=DEFAULT_MAX_DOCUMENT_CHARS, gt=0)  # extracted text per document
+    max_pdf_pages: int = Field(default=DEFAULT_MAX_PDF_PAGES, gt=0)
+    max_compression_ratio: int = Field(default=DEFAULT_MAX_COMPRESSION_RATIO, gt=0)  # per .docx member > 1 MiB
 
     # retrieval / answering
     top_k: int = 5

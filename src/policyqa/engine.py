@@ -94,14 +94,16 @@ class QAEngine:
             refusal_threshold=settings.refusal_threshold,
             contact=settings.contact,
             max_quotes=settings.max_quotes,
-            page_of=self._page_of,
+            # a partial over the documents, not the bound method self._page_of: the answerer must not
+            # point back at the engine, or every replaced engine (and its model) waits in a reference
+            # cycle for a full garbage collection
+            page_of=functools.partial(_page_at, self._docs),
             documents=self._docs,
             validity=self.validity,
         )
 
     def _page_of(self, doc_id: str, offset: int) -> int | None:
-        doc = self._docs.get(doc_id)
-        return doc.page_at(offset) if doc else None
+        return _page_at(self._docs, doc_id, offset)
 
     # -- loading and building -------------------------------------------------------
 
@@ -114,9 +116,12 @@ class QAEngine:
         force: bool = False,
         progress: Progress | None = None,
         embedder: Embedder | None = None,
+        open_stale: bool = False,
     ) -> "QAEngine":
         """Open the index; (re)build it when missing or stale unless ``build=False``.
 
+        ``open_stale=True`` opens the live build even when the corpus changed since it was built
+        (a server answers from it while it rebuilds in the background).
         Raises ``IndexNotFoundError``/``IndexStaleError`` (with ``build=False``) and
         ``IndexMismatchError`` when the index was built with a different embedder.
         """
@@ -139,7 +144,7 @@ class QAEngine:
             if not build:
                 raise IndexStaleError("the index was written by another policyqa version; run `policyqa index --force`")
             return cls.build(settings, progress=progress, embedder=embedder)
-        if corpus_files(settings.corpus_dir) != manifest.corpus:
+        if corpus_files(settings.corpus_dir) != manifest.corpus and not open_stale:
             if not build:
                 raise IndexStaleError(
                     f"the corpus in {settings.corpus_dir} changed since the index was built; run `policyqa index`"
@@ -150,7 +155,8 @@ class QAEngine:
 
     @classmethod
     def open_published(
-        cls, settings: Settings, *, progress: Progress | None = None, embedder: Embedder | None = None
+        cls, settings: Settings, *, progress: Progress | None = None, embedder: Embedder | None = None,
+        segmenter: Segmenter | None = None,
     ) -> "QAEngine":
         """Open the build ``index_dir/CURRENT`` names as it is: never builds and does not compare it
         with a corpus (a reader replica, ``POLICYQA_ROLE=reader``, serves what the writer published).
@@ -168,10 +174,14 @@ class QAEngine:
                 f"the published index was built with embedder {manifest.embedder_id} but {embedder.model_id} "
                 "is configured"
             )
-        return cls._open(settings, folder, manifest, embedder)
+        return cls._open(settings, folder, manifest, embedder, segmenter)
 
     @classmethod
-    def _open(cls, settings: Settings, folder: Path, manifest: Manifest, embedder: Embedder) -> "QAEngine":
+    def _open(
+        cls, settings: Settings, folder: Path, manifest: Manifest, embedder: Embedder, segmenter: Segmenter | None = None
+    ) -> "QAEngine":
+        """``segmenter``: reuse the jieba dictionary of the engine being replaced (loading it per swap
+        fragments the heap)."""
         store = Store.read(folder / "store.json")
         dense = DenseIndex.load(folder / "dense.faiss") if (folder / "dense.faiss").exists() else None
         retriever = HybridRetriever(
@@ -180,7 +190,7 @@ class QAEngine:
             SparseIndex.load(folder / "bm25_clauses"),
             dense,
             embedder,
-            Segmenter(),
+            segmenter or Segmenter(),
             {d.doc_id: d.title for d in store.documents},
             SparseIndex.load(folder / "bm25_docs"),
             settings.dense_weight,
@@ -189,9 +199,18 @@ class QAEngine:
 
     @classmethod
     def build(
-        cls, settings: Settings, *, progress: Progress | None = None, embedder: Embedder | None = None
+        cls,
+        settings: Settings,
+        *,
+        progress: Progress | None = None,
+        embedder: Embedder | None = None,
+        segmenter: Segmenter | None = None,
     ) -> "QAEngine":
-        """Build the index from the corpus into a new folder and switch to it atomically."""
+        """Build the index from the corpus into a new folder and switch to it atomically.
+
+        ``embedder``/``segmenter``: reuse the models of the engine being replaced (a rebuild then
+        loads neither the embedding model nor jieba's dictionary again)."""
+        from .documents.limits import DocumentLimits
         from .documents.loaders import load_corpus
 
         t0 = time.perf_counter()
@@ -202,7 +221,7 @@ class QAEngine:
         storage = IndexStorage(settings.index_dir)
         previous = _previous_vectors(storage, embedder)
         hashes = corpus_files(settings.corpus_dir)
-        loaded = load_corpus(settings.corpus_dir)
+        loaded = load_corpus(settings.corpus_dir, DocumentLimits.from_settings(settings))
         report("load", len(loaded.documents), len(loaded.documents))
         clauses: list[Clause] = []
         for doc in loaded.documents:
@@ -211,7 +230,7 @@ class QAEngine:
         chunks = chunk_clauses(clauses, titles, settings.chunk_chars)
         report("structure", len(clauses), len(clauses))
 
-        segmenter = Segmenter()
+        segmenter = segmenter or Segmenter()
         chunk_tokens, clause_tokens, doc_tokens = _index_terms(segmenter, loaded.documents, clauses, chunks, titles)
         report("segment", len(chunks), len(chunks))
         chunk_index = SparseIndex.build(chunk_tokens)
@@ -408,6 +427,12 @@ class QAEngine:
             "build_seconds": m.build_seconds,
             "errors": list(m.errors),
         }
+
+
+def _page_at(docs: dict[str, Document], doc_id: str, offset: int) -> int | None:
+    """The page of ``doc_id`` holding character ``offset`` (None for formats without pages)."""
+    doc = docs.get(doc_id)
+    return doc.page_at(offset) if doc else None
 
 
 def highlight_spans(text: str, terms: Sequence[str]) -> tuple[Span, ...]:

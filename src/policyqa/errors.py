@@ -34,6 +34,18 @@ class DocumentParseError(PolicyQAError):
         self.reason = reason
 
 
+class DocumentLimitError(DocumentParseError):
+    """A document is bigger than a parsing limit allows (a decompression bomb, too many pages,
+    too much text).  ``setting`` names the limit (``POLICYQA_MAX_EXPANDED_BYTES``), ``limit`` its value."""
+
+    code = "document_limit_exceeded"
+
+    def __init__(self, path: str, what: str, *, setting: str, limit: int) -> None:
+        super().__init__(path, f"{what}，超过上限 {setting}={limit}")
+        self.setting = setting
+        self.limit = limit
+
+
 class DuplicateDocumentError(PolicyQAError):
     code = "duplicate_document"
 

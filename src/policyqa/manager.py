@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .config import Settings
+from .documents.limits import DocumentLimits
 from .documents.loaders import SUPPORTED_SUFFIXES, load_bytes
 from .documents.metadata import FIELDS as METADATA_FIELDS
 from .documents.metadata import SIDECAR
@@ -56,8 +57,12 @@ from .errors import (  # noqa: F401 - the three service errors are re-exported f
     UnsupportedDocumentTypeError,
 )
 
+from .recovery import UPLOAD_PREFIX, UPLOAD_SUFFIX, recover, trash_path
+
 if TYPE_CHECKING:
     from .engine import QAEngine
+    from .index.embedders import Embedder
+    from .segmentation import Segmenter
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +140,7 @@ def safe_filename(filename: str) -> str:
 
 def _write_atomic(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` via a hidden temp file in the same folder and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=UPLOAD_PREFIX, suffix=UPLOAD_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -159,12 +164,20 @@ class _Job:
 class IndexManager:
     """Holds the engine that answers and applies corpus changes with a background rebuild.
 
-    ``engine``: an already loaded engine (tests, or a caller that loaded it); if omitted it is
+    ``engine``: an already loaded engine (tests, or a caller that loaded it); if omitted, the
+    leftovers of a crash are cleaned up first (:func:`policyqa.recovery.recover`) and it is
     loaded with ``QAEngine.load(settings)`` — synchronously (``background=False``, the
-    default: the constructor returns with an engine ready or raises), or in the background
-    thread (``background=True``: :attr:`ready` is false and :attr:`engine` raises
-    :class:`IndexNotReadyError` until it is loaded).  ``load=False`` creates a manager with no
-    engine at all (used to export the OpenAPI schema).
+    default: the constructor returns with an engine ready or raises; a stale index is rebuilt
+    first), or in the background thread (``background=True``: :attr:`ready` is false and
+    :attr:`engine` raises :class:`IndexNotReadyError` until the *last good* index is open; when
+    the corpus changed since it was built, that index answers while the same thread rebuilds,
+    with ``state == "building"``).  ``load=False`` creates a manager with no engine at all
+    (used to export the OpenAPI schema).
+
+    Every engine this manager loads or builds shares one embedder and one segmenter (the
+    embedding model and jieba's dictionary are loaded once, not per rebuild: re-loading jieba
+    fragmented the heap by ~1.5 MB per rebuild), and a replaced engine holds no reference cycle,
+    so its memory is returned at once.  Edited dictionaries in ``data/`` take effect at restart.
 
     ``warmup``: ask :data:`WARMUP_QUESTION` of every engine this manager loads or builds before
     it starts answering (an engine passed in is used as is).
@@ -199,7 +212,10 @@ class IndexManager:
         self._started_at: datetime | None = None
         self._finished_at: datetime | None = None
         self._counts: tuple[int, int] | None = None
+        self._embedder: Embedder | None = getattr(engine, "embedder", None)
+        self._segmenter: Segmenter | None = getattr(engine, "segmenter", None)
         if engine is None and load:
+            recover(settings)
             if background:
                 self._start(_Job("load", rollback=lambda: None, commit=lambda: None), initial=True)
             else:
@@ -290,7 +306,7 @@ class IndexManager:
             raise DocumentParseError(name, "文件为空")
         self._check_not_busy()
         overrides = {k: v for k, v in (overrides or {}).items() if k in METADATA_FIELDS and v not in ("", None)}
-        document = load_bytes(name, data, overrides or None)
+        document = load_bytes(name, data, overrides or None, DocumentLimits.from_settings(self.settings))
         existing = self.engine.documents()
         for info in existing:
             if info.sha256 == document.sha256:
@@ -331,14 +347,15 @@ class IndexManager:
     def remove_document(self, doc_id: str) -> DocumentChange:
         """Remove a document from the corpus and start the rebuild.
 
-        The file is moved aside (to ``data_dir/removed``) and put back if the rebuild fails.
+        The file is moved aside (to ``data_dir/removed``) and put back if the rebuild fails
+        (or, after a crash, by :func:`policyqa.recovery.recover` at the next start).
         Raises :class:`DocumentNotFoundError`, :class:`IndexBusyError`, :class:`ReadOnlyReplicaError`.
         """
         self._check_not_busy()
         info = self.engine.document(doc_id)
         source = self._corpus_path(info.path, doc_id)
-        trash_dir = Path(self.settings.data_dir) / "removed"
-        trash = trash_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{source.name}"
+        trash = trash_path(self.settings, source)
+        trash_dir = trash.parent
 
         def rollback() -> None:
             if trash.exists() and not source.exists():
@@ -417,7 +434,18 @@ class IndexManager:
 
     def _run(self, job: _Job, initial: bool) -> None:
         try:
-            engine = self._load_engine() if initial else self._build_engine()
+            if initial:
+                engine = self._load_engine(open_stale=True)
+                if self._stale(engine):  # serve the last good index while the rebuild runs
+                    self._progress("warmup", 0, 1)
+                    self._warm(engine)
+                    with self._lock:
+                        self._engine, self._counts = engine, None
+                        self._operation = "rebuild"
+                    logger.info("the corpus changed since the last build: serving it while rebuilding")
+                    engine = self._build_engine()
+            else:
+                engine = self._build_engine()
             self._progress("warmup", 0, 1)
             self._warm(engine)
         except BaseException as exc:  # noqa: BLE001 - any failure must roll back
@@ -459,19 +487,41 @@ class IndexManager:
             return
         logger.info("engine warmed up in %.2fs", time.perf_counter() - started)
 
-    def _load_engine(self) -> QAEngine:
+    def _load_engine(self, *, open_stale: bool = False) -> QAEngine:
         if self._loader is not None:
             return self._loader(self.settings, progress=self._progress)
         from .engine import QAEngine
 
-        return QAEngine.load(self.settings, progress=self._progress)
+        engine = QAEngine.load(self.settings, progress=self._progress, embedder=self._shared_embedder(),
+                               open_stale=open_stale)
+        self._embedder, self._segmenter = engine.embedder, engine.segmenter
+        return engine
 
     def _build_engine(self) -> QAEngine:
         if self._builder is not None:
             return self._builder(self.settings, progress=self._progress)
         from .engine import QAEngine
 
-        return QAEngine.build(self.settings, progress=self._progress)
+        engine = QAEngine.build(self.settings, progress=self._progress, embedder=self._shared_embedder(),
+                                segmenter=self._segmenter)
+        self._embedder, self._segmenter = engine.embedder, engine.segmenter
+        return engine
+
+    def _shared_embedder(self) -> Embedder:
+        """The one embedder of every engine this manager makes (a model is loaded once, not per rebuild)."""
+        if self._embedder is None:
+            from .index.embedders import create_embedder
+
+            s = self.settings
+            self._embedder = create_embedder(s.embedder, s.embedder_model, s.embed_batch_size)
+        return self._embedder
+
+    def _stale(self, engine: QAEngine) -> bool:
+        """True when the corpus on disk differs from what ``engine``'s index was built from."""
+        from .engine import corpus_files
+
+        manifest = getattr(engine, "manifest", None)
+        return manifest is not None and corpus_files(self.settings.corpus_dir) != manifest.corpus
 
     def _engine_counts(self) -> tuple[int, int]:
         """(documents, chunks) of the current engine, cached per engine."""

@@ -86,7 +86,8 @@ class IndexFollower:
             from .engine import QAEngine
 
             engine = QAEngine.open_published(
-                self.settings, embedder=current.embedder if current is not None else None)
+                self.settings, embedder=current.embedder if current is not None else None,
+                segmenter=current.segmenter if current is not None else None)
             try:
                 engine.ask(WARMUP_QUESTION)
             except Exception:  # the first real question will tell

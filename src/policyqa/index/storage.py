@@ -13,7 +13,9 @@ Layout::
 
 A build is written to a fresh ``build-*`` folder; only when it is complete does ``CURRENT``
 switch to it, so a crash mid-build leaves the previous index live.  Older builds are removed
-after the switch; orphaned partial builds are removed by the next successful build.
+after the switch.  What a crash (kill -9) can leave behind — partial ``build-*`` folders and
+``.CURRENT.<hex>`` pointer temp files — is removed by :meth:`IndexStorage.remove_leftovers`
+(called at start-up) and by the next successful build.
 """
 
 from __future__ import annotations
@@ -119,15 +121,47 @@ class IndexStorage:
                 raise
             self._commit(folder)
 
+    def remove_leftovers(self) -> list[Path]:
+        """Remove what an interrupted build left: every ``build-*`` folder but the live one and
+        every ``.CURRENT.<hex>`` temp file.  Returns the removed paths; does nothing (returns
+        ``[]``) while another process holds the build lock."""
+        if not self.root.is_dir():
+            return []
+        try:
+            with self._lock():
+                live = self._live_name()
+                return self._remove_others(live)
+        except IndexBusyError:
+            logger.info("a build of %s is running; leftovers are left to it", self.root)
+            return []
+
+    def _live_name(self) -> str | None:
+        try:
+            return self.current().name
+        except (IndexNotFoundError, OSError, UnicodeDecodeError):
+            return None
+
+    def _remove_others(self, live: str | None) -> list[Path]:
+        removed = []
+        for other in sorted(self.root.glob("build-*")):
+            if other.name != live:
+                shutil.rmtree(other, ignore_errors=True)
+                removed.append(other)
+        for tmp in sorted(self.root.glob(f".{POINTER}.*")):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+        if removed:
+            logger.info("removed %d leftovers of interrupted builds in %s", len(removed), self.root)
+        return removed
+
     def _commit(self, folder: Path) -> None:
         tmp = self.root / f".{POINTER}.{secrets.token_hex(4)}"
         tmp.write_text(folder.name, encoding="utf-8")
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / POINTER)
-        for other in self.root.glob("build-*"):
-            if other.name != folder.name:
-                shutil.rmtree(other, ignore_errors=True)
+        _fsync_dir(self.root)
+        self._remove_others(folder.name)
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
@@ -140,6 +174,20 @@ class IndexStorage:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename inside ``folder`` durable (a power cut must not bring the old pointer back)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 # -- store.json ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from starlette.routing import Match
 from ..errors import (
     ClauseNotFoundError,
     ConfigError,
+    DocumentLimitError,
     DocumentNotFoundError,
     DocumentParseError,
     DuplicateDocumentError,
@@ -89,6 +90,7 @@ STATUS_BY_ERROR: dict[type[PolicyQAError], int] = {
     UnsupportedDocumentTypeError: 415,
     DocumentParseError: 400,
     InvalidUploadError: 400,
+    DocumentLimitError: 413,
     DocumentTooLargeError: 413,
     IndexNotReadyError: 503,
     IndexNotFoundError: 503,

@@ -1,7 +1,10 @@
 """Serving: ``run(settings, host, port, workers)`` — what ``policyqa serve`` calls.
 
-The index is loaded (or built, if missing or stale) *before* the server starts listening, so
-a started server is ready and a broken index fails the command instead of a request.
+With one worker the server listens at once: the leftovers of a crash are cleaned up, the last
+good index is opened in the background (``/readyz`` answers 503 ``loading`` until it is) and,
+when the corpus changed since it was built, it answers while the rebuild runs (``/readyz`` 200,
+``index.state == "building"``); with no index at all ``/readyz`` stays 503 until the first build
+is done.  A failed start shows in ``/readyz`` (``index.state == "failed"`` and the message).
 
 With ``workers > 1`` uvicorn starts worker processes from the import string
 ``policyqa.service.server:app_factory``; each worker reads its :class:`Settings` from the
@@ -68,16 +71,16 @@ def check_workers(settings: Settings, workers: int) -> None:
 
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Load (or build) the index, then serve the app with uvicorn until interrupted."""
+    """Serve the app with uvicorn until interrupted (the index loads in the background; with
+    ``workers > 1`` it is loaded or built before the workers start, since each loads its own)."""
     import uvicorn
 
     settings.check_admin_key()  # ConfigError: a short admin key (unless allow_short_admin_key)
     check_workers(settings, workers)
-    manager: IndexManager = create_manager(settings)
-    status = manager.status()
-    logger.info("index ready (%s): %d documents, %d chunks; serving on http://%s:%d", settings.role,
-                status.documents, status.chunks, host, port)
     if workers <= 1:
+        # listen at once: the last good index answers while a changed corpus is rebuilt (/readyz tells)
+        manager: IndexManager = create_manager(settings, background=True)
+        logger.info("serving on http://%s:%d (%s); the index is loading in the background", host, port, settings.role)
         follower = IndexFollower(manager, settings).start()
         try:
             uvicorn.run(create_app(manager, settings), host=host, port=port, log_level="info",
@@ -86,6 +89,10 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
             follower.stop()
             manager.close()
         return
+    manager = create_manager(settings)
+    status = manager.status()
+    logger.info("index ready: %d documents, %d chunks; serving on http://%s:%d with %d workers",
+                status.documents, status.chunks, host, port, workers)
     del manager  # each worker loads the (now built) index itself
     env = settings_to_env(settings)
     for name in Settings.model_fields:  # unset fields (None) must not come from the environment

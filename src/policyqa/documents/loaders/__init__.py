@@ -26,6 +26,7 @@ from pathlib import Path
 from policyqa.errors import DocumentParseError
 from policyqa.models import Document, PageSpan
 
+from ..limits import DEFAULT_LIMITS, DocumentLimits, check_docx, check_text, pdf_limits
 from ..metadata import describe, read_sidecar, split_front_matter
 from .docx import docx_text
 from .encoding import decode
@@ -95,8 +96,9 @@ def _stem(name: str) -> str:
 # --------------------------------------------------------------------------- public entry points
 
 
-def load_document(path: str | Path, overrides: dict | None = None) -> Document:
-    """Read and parse one file; raise :class:`DocumentParseError` naming the problem.
+def load_document(path: str | Path, overrides: dict | None = None, limits: DocumentLimits = DEFAULT_LIMITS) -> Document:
+    """Read and parse one file; raise :class:`DocumentParseError` naming the problem
+    (:class:`~policyqa.errors.DocumentLimitError` past ``limits``).
     ``overrides``: metadata fields set by staff (``documents.metadata``)."""
     path = Path(path)
     shown = str(path)
@@ -109,17 +111,19 @@ def load_document(path: str | Path, overrides: dict | None = None) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentParseError(shown, f"无法读取文件：{exc.strerror or exc}") from exc
-    return _parse(shown, path.name, data, overrides)
+    return _parse(shown, path.name, data, overrides, limits)
 
 
-def load_bytes(filename: str, data: bytes, overrides: dict | None = None) -> Document:
+def load_bytes(
+    filename: str, data: bytes, overrides: dict | None = None, limits: DocumentLimits = DEFAULT_LIMITS
+) -> Document:
     """Parse an in-memory file (e.g. an HTTP upload) exactly like :func:`load_document`.
 
     ``filename`` decides the format, the title and the id; it is also the ``path`` of the
     returned document.  Nothing is written to disk.
     """
     _check_suffix(filename, filename)
-    return _parse(filename, filename, bytes(data), overrides)
+    return _parse(filename, filename, bytes(data), overrides, limits)
 
 
 _NOTE_FILE = re.compile(r"^(?:README|SOURCE|SOURCES|LICENSE|LICENCE|NOTICE|PROVENANCE)(?:\.[A-Za-z]+)?$", re.IGNORECASE)
@@ -141,7 +145,7 @@ def corpus_paths(directory: str | Path) -> list[Path]:
     return sorted(out, key=lambda p: p.relative_to(directory).as_posix())
 
 
-def load_corpus(directory: str | Path) -> CorpusLoad:
+def load_corpus(directory: str | Path, limits: DocumentLimits = DEFAULT_LIMITS) -> CorpusLoad:
     """Load every supported file inside ``directory`` (subfolders included, see :func:`corpus_paths`),
     in relative-path order; a ``metadata.jsonl`` sidecar in a folder overrides the metadata of
     that folder's files (``documents.metadata``).
@@ -164,7 +168,7 @@ def load_corpus(directory: str | Path) -> CorpusLoad:
         if path.parent not in sidecars:
             sidecars[path.parent] = read_sidecar(path.parent)
         try:
-            doc = load_document(path, sidecars[path.parent].get(path.name))
+            doc = load_document(path, sidecars[path.parent].get(path.name), limits)
         except DocumentParseError as exc:
             logger.warning("跳过无法读取的文件 %s", exc.message)
             errors.append(exc)
@@ -195,7 +199,9 @@ def _check_suffix(shown: str, name: str) -> None:
         raise DocumentParseError(shown, _UNSUPPORTED.format(suffix=suffix or "无扩展名") + hint)
 
 
-def _parse(shown: str, name: str, data: bytes, overrides: dict | None = None) -> Document:
+def _parse(
+    shown: str, name: str, data: bytes, overrides: dict | None = None, limits: DocumentLimits = DEFAULT_LIMITS
+) -> Document:
     suffix = Path(name).suffix.lower()
     fmt = _FORMATS[suffix]
     if not data.strip():
@@ -205,9 +211,11 @@ def _parse(shown: str, name: str, data: bytes, overrides: dict | None = None) ->
     pages: tuple[PageSpan, ...] = ()
     warnings: tuple[str, ...] = ()
     if fmt == "pdf":
-        extracted = pdf_text(shown, data)
+        with pdf_limits(shown, limits):
+            extracted = pdf_text(shown, data, limits)
         text, pages, warnings = extracted.text, extracted.pages, extracted.warnings
     elif fmt == "docx":
+        check_docx(shown, data, limits)
         text, doc_title = docx_text(shown, data)
         title = doc_title or stem
     elif fmt == "html":
@@ -221,6 +229,7 @@ def _parse(shown: str, name: str, data: bytes, overrides: dict | None = None) ->
             text = strip_markdown(text)
     if not text:
         raise DocumentParseError(shown, _EMPTY)
+    check_text(shown, text, limits)
     if title == stem:
         title = title_from_text(stem, text)
     doc = Document(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from ...errors import DocumentParseError
+from ..limits import DEFAULT_LIMITS, DocumentLimits, pdf_page_texts
 from ...folding import fold
 from ...models import PageSpan
 from .text import brief, cn_number, normalize_text
@@ -94,7 +95,7 @@ def fix_pdf_chars(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_RADICALS)
 
 
-def pdf_text(shown: str, data: bytes) -> PdfText:
+def pdf_text(shown: str, data: bytes, limits: DocumentLimits = DEFAULT_LIMITS) -> PdfText:
     """Extract a PDF's text layer page by page (see module docstring); :class:`DocumentParseError`
     for a corrupt, encrypted, scanned or undecodable file."""
     from pypdf import PdfReader
@@ -112,7 +113,7 @@ def pdf_text(shown: str, data: bytes) -> PdfText:
         if not ok:
             raise DocumentParseError(shown, "PDF 已加密（需要打开密码），请提供未加密的版本")
     try:
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        raw_pages = pdf_page_texts(shown, reader.pages, limits)
     except Exception as exc:
         raise DocumentParseError(shown, f"PDF 文件已损坏或不是有效的 PDF：{brief(exc)}") from exc
     if not raw_pages:
