@@ -18,7 +18,7 @@ SMALL = DocumentLimits(max_expanded_bytes=2 * MIB, max_document_chars=2_000, max
 
 def refused(name: str, data: bytes, limits: DocumentLimits = SMALL) -> DocumentLimitError:
     with pytest.raises(DocumentLimitError) as info:
-        load_bytes(name, data, limits)
+        load_bytes(name, data, limits=limits)
     return info.value
 
 
@@ -30,8 +30,8 @@ def test_settings_carry_the_limits_with_sane_defaults():
 
 
 def test_a_normal_docx_and_text_pass():
-    assert "物业服务" in load_bytes("物业.docx", small_docx(), SMALL).text
-    assert load_bytes("a.txt", "1.内容。".encode(), SMALL).text == "1.内容。"
+    assert "物业服务" in load_bytes("物业.docx", small_docx(), limits=SMALL).text
+    assert load_bytes("a.txt", "1.内容。".encode(), limits=SMALL).text == "1.内容。"
 
 
 def test_docx_bomb_refused_before_parsing_by_its_declared_size():
@@ -68,14 +68,14 @@ def test_docx_whose_declared_sizes_lie_is_never_inflated_past_them(monkeypatch):
     monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lying)
     check_docx("liar.docx", bomb, SMALL)  # the declared sizes pass
     with pytest.raises(DocumentParseError, match="DOCX") as info:
-        load_bytes("liar.docx", bomb, SMALL)
+        load_bytes("liar.docx", bomb, limits=SMALL)
     assert not isinstance(info.value, DocumentLimitError)
 
 
 def test_not_a_zip_is_left_to_the_loader():
     check_docx("x.docx", b"not a zip at all", SMALL)  # no limit error
     with pytest.raises(DocumentParseError, match="DOCX") as info:
-        load_bytes("x.docx", b"not a zip at all", SMALL)
+        load_bytes("x.docx", b"not a zip at all", limits=SMALL)
     assert not isinstance(info.value, DocumentLimitError)
 
 
@@ -92,7 +92,7 @@ def test_pdf_stream_bomb_refused_while_decoding():
 def test_pdf_streams_under_pypdf_limit_still_count_towards_the_document_budget():
     limits = DocumentLimits(max_expanded_bytes=3 * MIB)  # each page's 2 MiB stream passes pypdf's limit
     with pytest.raises(DocumentLimitError, match="POLICYQA_MAX_EXPANDED_BYTES"):
-        load_bytes("two.pdf", _two_page_stream_pdf(2 * MIB), limits)
+        load_bytes("two.pdf", _two_page_stream_pdf(2 * MIB), limits=limits)
 
 
 def _two_page_stream_pdf(per_page: int) -> bytes:
@@ -132,6 +132,6 @@ def test_pdf_text_counted_page_by_page():
 def test_a_bomb_in_the_corpus_folder_is_skipped_with_the_reason(tmp_path):
     (tmp_path / "bomb.docx").write_bytes(docx_bomb(8 * MIB))
     (tmp_path / "ok.txt").write_text("1.正常文件。内容。", encoding="utf-8")
-    loaded = load_corpus(tmp_path, SMALL)
+    loaded = load_corpus(tmp_path, limits=SMALL)
     assert [d.path for d in loaded.documents] == [str(tmp_path / "ok.txt")]
     assert isinstance(loaded.errors[0], DocumentLimitError)
