@@ -75,7 +75,8 @@ def churn(manager, corpus: Path, log: Path | None) -> None:  # type: ignore[no-u
         else:
             name = f"churn-{os.getpid()}-{n}.txt"
             journal(log, f"add {name}")
-            manager.add_document(name, DOC.format(n=n).encode("utf-8"))
+            # unique per process: a killed process's file with the same text would be a duplicate upload
+            manager.add_document(name, DOC.format(n=f"{os.getpid()}-{n}").encode("utf-8"))
             if manager.wait(120).state == "idle":
                 journal(log, f"added {name}")
 

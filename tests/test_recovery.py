@@ -191,7 +191,9 @@ def test_20_random_kills_during_builds_and_uploads_lose_and_corrupt_nothing(own,
         time.sleep(rng.uniform(2.0, 6.0))  # past the start-up (~2 s), into the churn
         proc.kill()
         proc.wait(30)
-        kills += proc.returncode == -signal.SIGKILL
+        stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        assert proc.returncode == -signal.SIGKILL, f"the churn process ended on its own: {stderr[-2000:]}"
+        kills += 1
         engine = assert_consistent(own)  # loads, no leftovers, index == corpus
         names = {Path(d.path).name for d in engine.documents()}
         assert base_docs <= names, "a document that was never removed is lost"
