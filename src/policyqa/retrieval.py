@@ -118,6 +118,9 @@ class HybridRetriever:
             (i, tuple(dict.fromkeys(n for n in (d.title, _short_title(d.title)) if len(n) >= 4)))
             for i, d in enumerate(store.documents)
         ]
+        self._names_longest_first = sorted((n for _, names in self._doc_names for n in names), key=len, reverse=True)
+        self._plans_and_laws = bool(self._doc_plan.any() and self._doc_law.any())
+        self._docs_mask: tuple[frozenset[str], np.ndarray] | None = None  # the last ``docs`` filter, built once
         self._citing: dict[str, list[int]] = {}  # cited title → clause positions citing it
         for pos, c in enumerate(store.clauses):
             for ref in c.references:
@@ -184,11 +187,8 @@ class HybridRetriever:
         bonus = np.zeros(len(self.store.documents), dtype=np.float32)
         if len(self.store.documents) > 1:
             kind, lead = self.cues.lean(question)
-            weight = W_KIND * min(lead, MAX_KIND_VOTES)
-            if kind == "plan" and self._doc_plan.any() and self._doc_law.any():
-                bonus[self._doc_plan] += weight
-            elif kind == "law" and self._doc_plan.any() and self._doc_law.any():
-                bonus[self._doc_law] += weight
+            if kind and self._plans_and_laws:
+                bonus[self._doc_plan if kind == "plan" else self._doc_law] += W_KIND * min(lead, MAX_KIND_VOTES)
             if follow_up and history:
                 for ref in history[-1].clauses:
                     pos = self._doc_pos.get(ref.split("#", 1)[0])
@@ -196,10 +196,9 @@ class HybridRetriever:
                         bonus[pos] = max(bonus[pos], 0) + W_FOLLOW_DOC
         per_clause = bonus[self._clause_doc]
         # a name inside a longer name the question uses is not a mention (供水条例 in 《城市供水条例》)
-        longest_first = sorted((n for _, names in self._doc_names for n in names), key=len, reverse=True)
         rest = question
         mentioned = set()
-        for n in longest_first:
+        for n in self._names_longest_first:
             if n in rest:
                 mentioned.add(n)
                 rest = rest.replace(n, "\u3000")
@@ -367,12 +366,22 @@ class HybridRetriever:
         clauses = self.store.clauses
         mask = np.ones(len(clauses), dtype=bool)
         if docs is not None:
-            wanted = [i for i, d in enumerate(self.store.documents) if d.doc_id in docs]
-            mask &= np.isin(self._clause_doc, np.array(wanted, dtype=np.int64))
+            mask &= self._mask_of_docs(docs)
         if doc:
             mask &= np.array([c.doc_id == doc or doc in self.doc_titles.get(c.doc_id, "") for c in clauses])
         if section:
             mask &= np.array([section in c.section or section in c.subsection for c in clauses])
+        return mask
+
+    def _mask_of_docs(self, docs: frozenset[str]) -> np.ndarray:
+        """Clauses of the documents in ``docs``; the engine passes the same set (the texts in force)
+        with every question, so it is built once, not per question."""
+        cached = self._docs_mask
+        if cached is not None and cached[0] == docs:
+            return cached[1]
+        wanted = [i for i, d in enumerate(self.store.documents) if d.doc_id in docs]
+        mask = np.isin(self._clause_doc, np.array(wanted, dtype=np.int64))
+        self._docs_mask = (docs, mask)
         return mask
 
     def chunks_of(self, clause: Clause) -> list[Chunk]:
