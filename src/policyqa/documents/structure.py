@@ -240,11 +240,10 @@ def _legal_heading(ln: _Line, m: re.Match) -> str:
 
 
 def _make_article(doc: Document, lines: list[_Line], ctx: tuple[str, str], number: int, sub: int) -> Clause:
-    first, last = lines[0], lines[-1]
-    start, end = first.start, last.start + len(last.text)
-    text = doc.text[start:end]
-    marker_len = ARTICLE_RE.match(first.norm).end()
-    body_start = _skip_spaces(text, marker_len)
+    first = lines[0]
+    start = first.start
+    text = _text_of(doc, lines)
+    body_start = _skip_spaces(text, ARTICLE_RE.match(first.norm).end())
     parts: list[ClausePart] = []
     for ln in lines:
         off = ln.start - start
@@ -260,31 +259,13 @@ def _make_article(doc: Document, lines: list[_Line], ctx: tuple[str, str], numbe
             parts.append(ClausePart("subitem", ln.text[: m.end()].strip(), off, off + len(ln.text)))
             continue
         parts.append(ClausePart("paragraph", "", off, off + len(ln.text)))
-    body = text[body_start:]
-    sentences = _sentences_from(text, body_start)
-    section, subsection = ctx
-    return Clause(
-        doc_id=doc.doc_id,
-        number=number,
-        label=article_label(number, sub),
-        title=_short(body),
-        section=section,
-        subsection=subsection,
-        text=text,
-        start=start,
-        end=end,
-        sentences=sentences,
-        references=tuple(dict.fromkeys(REFERENCE_RE.findall(text))),
-        page=doc.page_at(start),
-        sub=sub,
-        parts=tuple(parts),
-    )
+    return _clause(doc, start, text, body_start, ctx, number, article_label(number, sub), _short(text[body_start:]),
+                   sub=sub, parts=tuple(parts))
 
 
 def _make_clause(doc: Document, number: int, lines: list[_Line], ctx: tuple[str, str], is_unit: bool) -> Clause:
-    first, last = lines[0], lines[-1]
-    start, end = first.start, last.start + len(last.text)
-    text = doc.text[start:end]
+    first = lines[0]
+    text = _text_of(doc, lines)
     marker = first.marker if is_unit else ""
     body = first.text[len(marker) :].lstrip() if marker else first.text
     title = clause_title(body) if is_unit else ""
@@ -292,21 +273,36 @@ def _make_clause(doc: Document, number: int, lines: list[_Line], ctx: tuple[str,
         title = "总体要求"
     elif not title:
         title = _short(body)
+    label = marker or ("总体要求" if number == 0 else "")
+    return _clause(doc, first.start, text, _skip_spaces(text, len(marker)), ctx, number, label, title)
+
+
+def _text_of(doc: Document, lines: list[_Line]) -> str:
+    """The document text from the first line's start to the last line's end."""
+    return doc.text[lines[0].start : lines[-1].start + len(lines[-1].text)]
+
+
+def _clause(
+    doc: Document, start: int, text: str, body_start: int, ctx: tuple[str, str], number: int, label: str, title: str,
+    **extra: object,
+) -> Clause:
+    """A clause of ``doc`` whose ``text`` starts at document offset ``start`` and whose sentences
+    start at ``body_start`` (after its marker); ``extra``: ``sub``/``parts`` of an article."""
     section, subsection = ctx
-    sentences = _sentences_from(text, _skip_spaces(text, len(marker)))
     return Clause(
         doc_id=doc.doc_id,
         number=number,
-        label=marker or ("总体要求" if number == 0 else ""),
+        label=label,
         title=title,
         section=section,
         subsection=subsection,
         text=text,
         start=start,
-        end=end,
-        sentences=sentences,
+        end=start + len(text),
+        sentences=_sentences_from(text, body_start),
         references=tuple(dict.fromkeys(REFERENCE_RE.findall(text))),
         page=doc.page_at(start),
+        **extra,  # type: ignore[arg-type]
     )
 
 
