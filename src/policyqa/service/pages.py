@@ -43,26 +43,18 @@ def build_pages_router(settings: Settings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     headers = page_headers(settings)
 
-    @router.api_route("/", methods=["GET", "HEAD"])
-    async def chat_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=headers)
+    def page(filename: str, page_headers_: dict[str, str]):  # noqa: ANN202 - a route endpoint
+        async def serve_page() -> FileResponse:
+            return FileResponse(STATIC_DIR / filename, media_type="text/html; charset=utf-8", headers=page_headers_)
 
-    @router.api_route("/staff", methods=["GET", "HEAD"])
-    async def staff_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "staff.html", media_type="text/html; charset=utf-8", headers=headers)
+        return serve_page
 
-    @router.api_route("/admin", methods=["GET", "HEAD"])
-    async def admin_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "admin.html", media_type="text/html; charset=utf-8", headers=headers)
-
-    @router.api_route("/docs", methods=["GET", "HEAD"])
-    async def swagger_ui() -> FileResponse:
-        return FileResponse(STATIC_DIR / "docs.html", media_type="text/html; charset=utf-8", headers=headers)
-
-    @router.api_route("/redoc", methods=["GET", "HEAD"])
-    async def redoc() -> FileResponse:
-        return FileResponse(STATIC_DIR / "redoc.html", media_type="text/html; charset=utf-8",
-                            headers=page_headers(settings, inline_styles=True))
+    # chat, staff search, staff console, Swagger UI; ReDoc needs inline styles in its CSP
+    for path, filename in (("/", "index.html"), ("/staff", "staff.html"), ("/admin", "admin.html"),
+                           ("/docs", "docs.html")):
+        router.add_api_route(path, page(filename, headers), methods=["GET", "HEAD"])
+    router.add_api_route("/redoc", page("redoc.html", page_headers(settings, inline_styles=True)),
+                         methods=["GET", "HEAD"])
 
     @router.get("/favicon.ico")
     async def favicon() -> FileResponse:
