@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,13 @@ def engine(settings):
     from policyqa.engine import QAEngine
 
     return QAEngine.load(settings)
+
+
+@pytest.fixture
+def own(settings: Settings, engine, tmp_path) -> Settings:
+    """A private corpus + index copy (the session engine's index is copied, so loading is fast)."""
+    shutil.copytree(settings.corpus_dir, tmp_path / "corpus")
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    return settings.model_copy(update={
+        "corpus_dir": tmp_path / "corpus", "index_dir": tmp_path / "index", "data_dir": tmp_path / "data",
+    })

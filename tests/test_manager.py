@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -28,14 +27,9 @@ NEW_DOC = """关于规范住宅小区物业服务的通知
 
 
 @pytest.fixture
-def own_settings(settings: Settings, engine, tmp_path) -> Settings:
-    """A private corpus + index copy (the session engine's index is copied, so loading is fast)."""
-    shutil.copytree(settings.corpus_dir, tmp_path / "corpus")
-    shutil.copytree(settings.index_dir, tmp_path / "index")
-    return settings.model_copy(update={
-        "corpus_dir": tmp_path / "corpus", "index_dir": tmp_path / "index", "data_dir": tmp_path / "data",
-        "max_upload_bytes": 100_000,
-    })
+def own_settings(own: Settings) -> Settings:
+    """The private corpus + index copy (conftest ``own``) with a small upload limit."""
+    return own.model_copy(update={"max_upload_bytes": 100_000})
 
 
 def listing(settings: Settings) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import json
-import shutil
 import subprocess
 import sys
 import weakref
@@ -13,21 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from policyqa.config import Settings
 from policyqa.engine import QAEngine
 from policyqa.manager import IndexManager
 
 ROOT = Path(__file__).resolve().parents[1]
 NEW_DOC = "关于物业服务的通知\n一、总体要求\n1.加强物业服务监管。街道办事处负责指导监督。\n".encode()
-
-
-@pytest.fixture
-def own(settings: Settings, engine, tmp_path) -> Settings:
-    shutil.copytree(settings.corpus_dir, tmp_path / "corpus")
-    shutil.copytree(settings.index_dir, tmp_path / "index")
-    return settings.model_copy(update={
-        "corpus_dir": tmp_path / "corpus", "index_dir": tmp_path / "index", "data_dir": tmp_path / "data",
-    })
 
 
 def test_a_dropped_engine_is_freed_without_a_garbage_collection(own):

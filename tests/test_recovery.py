@@ -23,15 +23,6 @@ TESTS = Path(__file__).resolve().parent
 CRASHKIT = TESTS / "crashkit.py"
 
 
-@pytest.fixture
-def own(settings: Settings, engine, tmp_path) -> Settings:
-    shutil.copytree(settings.corpus_dir, tmp_path / "corpus")
-    shutil.copytree(settings.index_dir, tmp_path / "index")
-    return settings.model_copy(update={
-        "corpus_dir": tmp_path / "corpus", "index_dir": tmp_path / "index", "data_dir": tmp_path / "data",
-    })
-
-
 def crash(settings: Settings, operation: str, kill_at: str = "", **extra: str) -> subprocess.CompletedProcess:
     values = {k: str(v) for k, v in settings.model_dump().items()
               if k in ("corpus_dir", "index_dir", "data_dir", "embedder")}
