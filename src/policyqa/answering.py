@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .confidence import calibration_for
 from .folding import fold
-from .models import Answer, Citation, Clause, Document, Hit, RelatedClause, Sentence, Validity
+from .models import Answer, Citation, Clause, Document, Hit, RelatedClause, Sentence, Validity, clause_reference
 from .retrieval import HybridRetriever, QueryAnalysis, Retrieval
 
 PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])x{1,4}(?:[—\-–]x{1,4})?(?![A-Za-z])")
@@ -24,10 +24,10 @@ GREETING_RE = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|在不在|谢谢|
 LONG_SENTENCE = 110
 FRAGMENT_CHARS = 70
 SECOND_QUOTE_RATIO = 0.8
-ANSWER_TYPE_BONUS = 0.3
+ANSWER_TYPE_BONUS = 0.3  # a sentence that says what kind of thing was asked (intent.AnswerType)
 # kinds of detail whose absence makes an answer partial, and how the answer names what is missing
 PARTIAL_TYPES = {"amount": "具体数额或标准", "duration": "具体期限", "authority": "具体负责的部门或单位",
-                 "contact": "联系电话或办公地址"}  # a sentence that says what kind of thing was asked (intent.AnswerType)
+                 "contact": "联系电话或办公地址"}
 # a quote answering "which measures / how" runs on into the clause's next sentences up to this
 # many characters (measured on ncp: answer span in the quote 0.50 → 0.57; dev set unchanged)
 CONTINUE_CHARS = 160
@@ -152,10 +152,7 @@ class Answerer:
                 continue
             if any(self._status(d).in_force and self.documents[d].title == doc.title for d in v.versions if d in self.documents):
                 continue  # the question names the regulation, whose text in force answers
-            since = f"自{_cn_date(v.since)}起" if v.since else ""
-            by = f"由《{v.replaced_by_title}》" if v.replaced_by_title else ""
-            what = "废止" if v.status == "repealed" else ("取代" if v.status == "superseded" else "尚未施行")
-            notes.append(f"《{doc.title}》已{since}{by}{what}。" if what != "尚未施行" else f"《{doc.title}》尚未施行。")
+            notes.append(f"《{doc.title}》{_no_longer_in_force(v)}。")
         return tuple(notes)
 
     def _version_notes(self, citations: tuple[Citation, ...]) -> tuple[str, ...]:
@@ -176,10 +173,9 @@ class Answerer:
                         f"此前的{olds}已被取代，不再适用。"
                     )
             else:
-                since = f"自{_cn_date(v.since)}起" if v.since else ""
-                by = f"由《{v.replaced_by_title}》" if v.replaced_by_title else ""
-                what = "被废止" if v.status == "repealed" else "被修订后的文本取代"
-                notes.append(f"《{doc.title}》{('（' + doc.version + '）') if doc.version else ''}已{since}{by}{what}，以上引文仅供了解历史规定。")
+                version = f"（{doc.version}）" if doc.version else ""
+                replaced = _no_longer_in_force(v, "被废止", "被修订后的文本取代")
+                notes.append(f"《{doc.title}》{version}{replaced}，以上引文仅供了解历史规定。")
         return tuple(notes)
 
     def _select(self, r: Retrieval) -> list[_Candidate]:
@@ -213,7 +209,6 @@ class Answerer:
             return [_Candidate(first, sents[0], 0.0)] if sents else []
         cands.sort(key=lambda c: -c.score)
         best = cands[0]
-        local_weights = idf
         picks = [best]
         for c in cands[1:]:
             if len(picks) >= self.max_quotes or c.score < SECOND_QUOTE_RATIO * best.score or c.score <= 0:
@@ -225,7 +220,7 @@ class Answerer:
         picks.sort(key=lambda c: (c.hit.score != best.hit.score, -c.hit.score, c.sentence.start))
         if LIST_QUESTION_RE.search(a.question) or len(best.sentence.text) < 30:
             picks = [self._continued(c, picks, CONTINUE_CHARS) if c is best else c for c in picks]
-        return self._with_listed_items(picks, local_weights)
+        return self._with_listed_items(picks, idf)
 
     @staticmethod
     def _list_intro(c: _Candidate) -> _Candidate | None:
@@ -341,7 +336,9 @@ class Answerer:
         parts = ["抱歉，在已收录的政策文件中没有找到能直接回答这个问题的条款，为避免误导，这里不作推测。"]
         near = [h for h in r.hits[:2] if h.score > 0 and r.coverage > 0]
         if near:
-            names = "、".join(f"《{h.doc_title}》{_clause_ref(h.clause)}" for h in near)
+            names = "、".join(
+                clause_reference(h.doc_title, h.clause.label, h.clause.number, h.clause.title) for h in near
+            )
             parts.append(f"可能相关的条款：{names}。")
         titles = list(dict.fromkeys(f"《{h.doc_title}》" for h in near))
         hint = f"，或写明政策名称（如{'、'.join(titles)}）" if titles else ""
@@ -413,8 +410,13 @@ def _render(citations: tuple[Citation, ...]) -> str:
     return "".join(out)
 
 
-def _clause_ref(clause: Clause) -> str:
-    return clause.citation_label + ("" if clause.is_article or not clause.number else f"「{clause.title}」")
+def _no_longer_in_force(v: Validity, repealed: str = "废止", superseded: str = "取代") -> str:
+    """已自2026年6月1日起由《供水条例》废止 / 已自…起由《…》取代 / 尚未施行 (the verbs as the note words them)."""
+    if v.status == "not_yet_in_force":
+        return "尚未施行"
+    since = f"自{_cn_date(v.since)}起" if v.since else ""
+    by = f"由《{v.replaced_by_title}》" if v.replaced_by_title else ""
+    return f"已{since}{by}{repealed if v.status == 'repealed' else superseded}"
 
 
 def _cn_date(iso: str) -> str:

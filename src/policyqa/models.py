@@ -26,6 +26,15 @@ def is_article_label(label: str) -> bool:
     return label.startswith("第") and "条" in label
 
 
+def clause_reference(doc: str, label: str, number: int, title: str, version: str = "") -> str:
+    """The official citation of a clause: 《住房租赁条例》第十条 (an article), 《工作要点》第5条「标题」
+    (a numbered plan), 《工作要点》总体要求 (clause 0); ``version`` names a text no longer in force."""
+    name = f"《{doc}》" + (f"（{version}）" if version else "")
+    if is_article_label(label):
+        return name + label
+    return f"{name}第{number}条「{title}」" if number else f"{name}总体要求"
+
+
 def citation_label(label: str, number: int) -> str:
     """How a citation names a clause: ``第二十三条`` (an article), ``第5条`` (a numbered plan), ``总体要求`` (0)."""
     if is_article_label(label):
@@ -254,11 +263,9 @@ class Citation:
         return citation_label(self.label, self.clause)
 
     def reference(self) -> str:
-        """Compact human citation: 《住房租赁条例》第十条, 《工作要点》第5条「标题」."""
-        doc = f"《{self.doc}》" + (f"（{self.version}）" if self.version and self.status != "in_force" else "")
-        if self.is_article:
-            return doc + self.label
-        return f"{doc}第{self.clause}条「{self.title}」" if self.clause else f"{doc}总体要求"
+        """Compact human citation: 《住房租赁条例》第十条, 《工作要点》第5条「标题」 (see :func:`clause_reference`)."""
+        version = self.version if self.status != "in_force" else ""
+        return clause_reference(self.doc, self.label, self.clause, self.title, version)
 
 
 @dataclass(frozen=True)

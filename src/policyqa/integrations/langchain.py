@@ -16,6 +16,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from ..index.embedders import Embedder
+from ..models import clause_reference
 
 
 class PolicyEmbeddings(Embeddings):
@@ -61,8 +62,7 @@ class PolicyRetriever(BaseRetriever):
                         "section": c.section,
                         "score": hit.score,
                         "status": self.engine.validity[c.doc_id].status,
-                        "citation": f"《{hit.doc_title}》{c.citation_label}"
-                        + ("" if c.is_article or not c.number else f"「{c.title}」"),
+                        "citation": clause_reference(hit.doc_title, c.label, c.number, c.title),
                     },
                 )
             )

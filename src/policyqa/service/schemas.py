@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ..feedback import FeedbackEntry, Gap
 from ..manager import DocumentChange, IndexStatus
-from ..models import Answer, Citation, Clause, DocumentInfo, SearchResult
+from ..models import Answer, Citation, Clause, DocumentInfo, SearchResult, clause_reference
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
@@ -309,9 +309,7 @@ def clause_url(doc_id: str, number: int, sub: int = 0) -> str:
 
 
 def reference(doc: str, number: int, title: str, label: str = "") -> str:
-    if label.startswith("第") and "条" in label:
-        return f"《{doc}》{label}"
-    return f"《{doc}》第{number}条「{title}」" if number else f"《{doc}》总体要求"
+    return clause_reference(doc, label, number, title)
 
 
 def citation_out(c: Citation) -> CitationOut:
