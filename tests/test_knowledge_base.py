@@ -94,3 +94,21 @@ def test_an_answer_without_the_asked_detail_is_partial_and_says_so(kb_engine):
 def test_refused_answers_carry_the_refused_status(kb_engine):
     a = kb_engine.ask("明天银川下不下雪啊，要不要提前给车换防冻液？")
     assert a.refused and a.status == "refused"
+
+
+def test_a_short_article_is_quoted_whole_without_its_label(kb_engine):
+    # 第二十三条 of the heating regulation: the temperature and the condition around it, in full
+    a = kb_engine.ask("供热期间卧室最低温度是多少摄氏度")
+    c = a.citations[0]
+    clause = kb_engine.clause(c.doc_id, c.number)
+    body = clause.text[clause.sentences[0].start : clause.sentences[-1].end]
+    assert len(body) <= 200 and c.quote == body and not c.quote.startswith("第")
+    assert c.quote == clause.text[c.start : c.end]
+
+
+def test_a_long_list_article_quotes_its_matching_items(kb_engine):
+    # 第十八条 of 城镇燃气管理条例 lists what a gas company must not do; a question naming one of the
+    # acts gets the introduction and that item, not just the first items
+    a = kb_engine.ask("燃气经营者 要求燃气用户购买其指定的产品")
+    quotes = [c.quote for c in a.citations if c.doc == "城镇燃气管理条例" and c.number == 18]
+    assert any("下列行为" in q for q in quotes) and any("指定的产品" in q for q in quotes)

@@ -32,6 +32,10 @@ PARTIAL_TYPES = {"amount": "具体数额或标准", "duration": "具体期限", 
 # many characters (measured on ncp: answer span in the quote 0.50 → 0.57; dev set unchanged)
 CONTINUE_CHARS = 160
 LIST_CHARS = 220  # a list introduced by 下列… is quoted whole up to this many characters
+# a legal article this short is quoted whole: its paragraphs qualify each other (the exception
+# follows the rule, the figure follows the condition), and half an article misleads (kb_questions:
+# key in answer 0.47 → see README); longer articles are quoted by their best sentences and items
+WHOLE_ARTICLE_CHARS = 200
 _INTRODUCES_LIST = re.compile(r"[：:]$|下列[^。；]*[：:]?$")
 _ENDS_SENTENCE = re.compile(r"[。！？；!?;][”’」』）)]*$")
 LIST_QUESTION_RE = re.compile(r"哪些|什么|如何|怎么|怎样|措施|举措|要求|条件|政策|规定|内容|办法|流程|程序")
@@ -216,11 +220,27 @@ class Answerer:
             if any(_overlaps(c, p) for p in picks):
                 continue
             picks.append(c)
+        whole = self._whole_article(best)
+        if whole is not None:
+            others = [p for p in picks if p.hit.clause.clause_id != best.hit.clause.clause_id]
+            return [whole] + self._with_listed_items(others, idf)[: self.max_quotes - 1]
         # quotes from the same clause read best in document order
         picks.sort(key=lambda c: (c.hit.score != best.hit.score, -c.hit.score, c.sentence.start))
         if LIST_QUESTION_RE.search(a.question) or len(best.sentence.text) < 30:
             picks = [self._continued(c, picks, CONTINUE_CHARS) if c is best else c for c in picks]
         return self._with_listed_items(picks, idf)
+
+    @staticmethod
+    def _whole_article(c: _Candidate) -> _Candidate | None:
+        """The whole body of the quote's article (label left out) when it is a legal article of at
+        most ``WHOLE_ARTICLE_CHARS`` characters; ``None`` otherwise."""
+        clause = c.hit.clause
+        if not clause.is_article or not clause.sentences:
+            return None
+        start, end = clause.sentences[0].start, clause.sentences[-1].end
+        if end - start > WHOLE_ARTICLE_CHARS:
+            return None
+        return _Candidate(c.hit, Sentence(clause.text[start:end], start, end), c.score)
 
     @staticmethod
     def _list_intro(c: _Candidate) -> _Candidate | None:
@@ -245,7 +265,7 @@ class Answerer:
         own: a short list (≤ ``LIST_CHARS``) is quoted whole, a long one by its items that share the
         most words with the question (up to ``max_quotes`` quotes in all)."""
         out: list[_Candidate] = []
-        for c in picks:
+        for i, c in enumerate(picks):
             c = self._list_intro(c) or c  # an item quoted alone gets the sentence that introduces it
             if any(_overlaps(c, o) for o in out):
                 continue  # two items of one list share their introduction: quote it once
@@ -262,10 +282,16 @@ class Answerer:
                 out.append(_Candidate(c.hit, Sentence(text[c.sentence.start : end], c.sentence.start, end), c.score))
                 continue
             out.append(c)
+            # the items say what the introduction does not: words of the introduction and of the
+            # document's title (燃气经营者不得有下列行为 in 城镇燃气管理条例) do not choose an item
+            said = fold(c.sentence.text + c.hit.doc_title).lower()
             scored = sorted(
-                items, key=lambda p: -sum(w for t, w in weights.items() if t in fold(text[p.start : p.end]).lower())
+                items,
+                key=lambda p: -sum(w for t, w in weights.items() if t not in said and t in fold(text[p.start : p.end]).lower()),
             )
-            for p in sorted(scored[: max(1, self.max_quotes - len(picks))], key=lambda p: p.start):
+            # the list of the best quote comes before quotes from other clauses
+            room = max(2, self.max_quotes - len(picks)) if i == 0 else self.max_quotes - len(out)
+            for p in sorted(scored[: max(1, room)], key=lambda p: p.start):
                 out.append(_Candidate(c.hit, Sentence(text[p.start : p.end], p.start, p.end), c.score))
         return out[: max(self.max_quotes, len(picks))]
 
