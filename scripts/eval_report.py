@@ -14,7 +14,8 @@ from pathlib import Path
 
 from policyqa.config import Settings
 from policyqa.engine import QAEngine
-from policyqa.evaluation import evaluate
+from policyqa.evaluation import FULL_CONFIDENCE, evaluate
+from policyqa.reliability import format_table
 
 WORK_PLAN = "2022年全区住房城乡建设工作要点"
 
@@ -117,6 +118,7 @@ def main() -> None:
         "",
         table(results["everyday_questions"]),
         "",
+        *calibration_section(results),
         "## Embedders (dev questions; fused = policyqa as shipped, dense alone = `--baseline dense`)",
         "",
         "| embedder | model | index build s | fused hit@1 | fused hit@3 | key in answer | OOS refused | false refusal "
@@ -152,6 +154,39 @@ def kind_table(r: dict) -> str:
     lines += ["", f"Version rows citing the text in force first: **{r['version_in_force']}**; gap rows refused or "
               f"partial: **{r['gap_honest']}** (closest article in the top 3: {r['gap_closest_cited_top3']})."]
     return "\n".join(x for x in lines if x is not None)
+
+
+def calibration_section(results: dict) -> list[str]:
+    """How well policyqa's confidence predicts a correct answer, per set (``evaluation`` docstring)."""
+    lines = [
+        "## Confidence that means something (reliability and expected calibration error)",
+        "",
+        "`Answer.confidence` claims that the reply answers the question from the documents. A row counts as",
+        "**correct** when it is answerable (not gap / out of scope), not refused and the answer contains the key;",
+        "gap and out-of-scope rows are never correct (the honest reply to them is a refusal or a partial",
+        "answer, which is right because the confidence should be low). ECE = Σ (rows in bin / rows) ·",
+        "|accuracy − mean confidence| over equal-width bins (10 bins, 5 for sets under 50 rows); 0 is perfect.",
+        "\"ECE hit@1\" scores the gold article ranked first instead of the key; \"ECE replies\" leaves refusals",
+        "out. Last columns: gap / out-of-scope rows at or above the answer threshold, and answers missing",
+        f"the asked detail at a confidence shown as 1.00 (≥ {FULL_CONFIDENCE}) of all answers shown as 1.00.",
+        "",
+        "| set | rows | mean confidence | accuracy | ECE | ECE hit@1 | ECE replies | gap/oos ≥ threshold | misses at 1.00 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, rs in results.items():
+        c = rs[0].get("calibration") if name != "embedders" else None
+        if not c:
+            continue
+        a = c["answer"]
+        lines.append(f"| {name} | {a['n']} | {a['mean_confidence']:.3f} | {a['accuracy']:.3f} | {a['ece']:.3f} "
+                     f"| {c['hit_at_1']['ece']:.3f} | {c['replied']['ece']:.3f} "
+                     f"| {c['unanswerable_above_threshold']} / {c['unanswerable']} "
+                     f"| {c['misses_at_full_confidence']} / {c['full_confidence']} |")
+    kb = results["kb_questions"][0]["calibration"]
+    lines += ["", f"Reliability of policyqa on `kb_questions.jsonl` (answer threshold {kb['threshold']:.3f}; "
+              f"gap/oos rows at or above it by status: {kb['unanswerable_above_threshold_by_status'] or 'none'}):", "",
+              format_table(kb["answer"], markdown=True), ""]
+    return lines
 
 
 def compare_embedders(args, plan_dir: Path) -> list[dict]:

@@ -76,6 +76,14 @@ def test_eval_json_keys(capsys):
     keys = {"n", "hit_at_1", "hit_at_3", "hit_at_5", "mrr", "key_in_answer", "oos_refusal", "false_refusal",
             "latency_ms_p50", "latency_ms_p95"}
     assert code == 0 and keys <= set(data) and data["n"] == 70
+    cal = data["calibration"]
+    assert 0 <= cal["answer"]["ece"] <= 1 and cal["answer"]["n"] == 70 and len(cal["answer"]["table"]) == 10
+    assert {"unanswerable_above_threshold", "misses_at_full_confidence", "hit_at_1", "replied"} <= set(cal)
+
+
+def test_eval_text_has_the_reliability_table(capsys):
+    code, out, _ = run(capsys, "eval", str(DEV))
+    assert code == 0 and "ECE" in out and "mean conf" in out and "gap/oos rows at or above the answer threshold" in out
 
 
 def test_eval_gold_doc_rows(capsys, tmp_path):

@@ -25,6 +25,7 @@ class Ranked:
     answer: str
     refused: bool = False
     status: str = "answered"  # answered | partial | refused (baselines always answer)
+    confidence: float | None = None  # Answer.confidence (baselines have none)
 
 
 class EngineSystem:
@@ -37,7 +38,7 @@ class EngineSystem:
 
     def run(self, question: str, history: list[Turn] | None = None) -> Ranked:
         a = self.engine.ask(question, history, top_k=5)
-        return Ranked(tuple((r.doc_id, r.clause) for r in a.related), a.answer, a.refused, a.status)
+        return Ranked(tuple((r.doc_id, r.clause) for r in a.related), a.answer, a.refused, a.status, a.confidence)
 
 
 def _dedupe(keys) -> tuple[tuple[str, int], ...]:

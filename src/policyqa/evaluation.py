@@ -6,12 +6,32 @@ Row format (as ``../shared/eval/dev_questions.jsonl``): ``q``, ``gold`` (clause 
 (gold document's file name without extension; with ``gold`` the article must match too).  Rows
 with ``expect`` (answered / partial / refused) are also judged useful / honest / misleading.  Dialogue rows
 (``turns``: list of questions, the last one scored) exercise follow-up handling.
+
+Confidence (``report["calibration"]``, policyqa only: baselines have no confidence).
+``Answer.confidence`` is the calibrated probability that the corpus addresses the question: the
+answerer refuses below ``refusal_threshold`` and caps a ``partial`` answer (the detail asked is not
+stated) half-way between the threshold and 1.  So a confidence is a claim that *the reply answers
+the question from the documents*, and that is the event it is scored against:
+
+* **correct** (primary, ``calibration["answer"]``): an answerable row (citizen, staff, version,
+  dialogue: anything with a gold article and not ``gap``/``oos``) that is not refused and whose
+  answer contains the ``key`` (the asked detail, verbatim) — the same test as ``key_in_answer``;
+* ``calibration["hit_at_1"]``: the same with "the gold article ranked first" instead of the key;
+* a ``gap`` or ``oos`` row is never correct: the documents do not state what was asked, so the
+  honest reply (partial or refused) is right *because* the confidence should be low.  Scoring a
+  refusal as "correct" would make a low confidence on a correct refusal look miscalibrated, and
+  the threshold rule (refuse when confidence is low) meaningless.
+
+Reported: the reliability table and the ECE (``policyqa.reliability``), the gap/oos rows at or
+above the answer threshold (``unanswerable_above_threshold``: each should be refused), and the
+answers that miss the asked detail at a confidence shown as 1.00 (≥ ``FULL_CONFIDENCE``).
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+from collections import Counter
 import time
 from pathlib import Path
 from typing import Any
@@ -19,8 +39,10 @@ from typing import Any
 from .baselines import BASELINES, EngineSystem
 from .errors import PolicyQAError
 from .models import Turn
+from .reliability import format_table, summary
 
 DEFAULT_DOC = "住房城乡建设工作要点"
+FULL_CONFIDENCE = 0.995  # shown as 1.00 by the CLI and the pages
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -114,6 +136,7 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
     judged: list[str] = []  # useful | honest | misleading, for rows with an expected behaviour
     by_kind: dict[str, list[int]] = {}
     failures = []
+    scored: list[dict[str, Any]] = []  # per row: confidence, kind, status and both notions of correct
     for row in rows:
         turns = row.get("turns") or [row["q"]]
         history: list[Turn] = []
@@ -126,7 +149,11 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
         kind = row.get("kind") or _EXPECT_KIND.get(row.get("expect", ""), "dialogue" if "turns" in row else "")
         if row.get("expect"):
             judged.append(_judge(row, out))
+        status = "refused" if out.refused else out.status
+        seen = {"q": turns[-1], "kind": kind, "status": status, "confidence": out.confidence, "answer": 0, "hit_at_1": 0}
+        scored.append(seen)
         if kind == "oos" or not (row.get("gold") or row.get("gold_doc")):
+            seen["kind"] = "oos"
             oos += 1
             refused_oos += out.refused
             continue
@@ -147,6 +174,9 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
         if key:
             keys_by_kind.setdefault(kind, []).append(int(key_ok))
         by_kind.setdefault(kind, []).append(int(rank == 1))
+        if kind != "gap":
+            seen["hit_at_1"] = int(rank == 1 and not out.refused)
+            seen["answer"] = int(key_ok) if key else seen["hit_at_1"]
         if kind == "version":
             # the answer cites the gold text (the version in force) first, and no other version of it
             version_ok += int(rank == 1 and not out.refused)
@@ -184,8 +214,53 @@ def evaluate(engine, path: Path, baseline: str | None = None) -> dict[str, Any]:
         "gap_honest": round(gap_honest / gaps, 4) if gaps else None,
         "gap_closest_cited_top3": round(gap_cited / gaps, 4) if gaps else None,
         "embedder": engine.embedder.model_id,
+        "calibration": _calibration(scored, getattr(getattr(engine, "answerer", None), "refusal_threshold", None)),
         "failures": failures,
     }
+
+
+def _calibration(scored: list[dict[str, Any]], threshold: float | None) -> dict[str, Any] | None:
+    """How well ``Answer.confidence`` predicts a correct answer (module docstring); ``None`` without
+    confidences (the baselines)."""
+    if not scored or any(s["confidence"] is None for s in scored):
+        return None
+    unanswerable = [s for s in scored if s["kind"] in ("gap", "oos")]
+    above = [s for s in unanswerable if threshold is not None and s["confidence"] >= threshold]
+    full = [s for s in scored if s["confidence"] >= FULL_CONFIDENCE and s["status"] != "refused"]
+    flagged = above + [s for s in full if not s["answer"] and all(s is not x for x in above)]
+    return {
+        "threshold": threshold,
+        "answer": summary((s["confidence"], s["answer"]) for s in scored),
+        "hit_at_1": summary((s["confidence"], s["hit_at_1"]) for s in scored),
+        # the confidence shown beside an answer or a partial answer (refusals left out)
+        "replied": summary((s["confidence"], s["answer"]) for s in scored if s["status"] != "refused"),
+        "unanswerable": len(unanswerable),
+        "unanswerable_above_threshold": len(above),
+        "unanswerable_above_threshold_by_status": dict(sorted(Counter(f"{s['kind']}/{s['status']}" for s in above).items())),
+        "full_confidence": len(full),
+        "misses_at_full_confidence": sum(1 for s in full if not s["answer"]),
+        "flagged": [{k: s[k] for k in ("q", "kind", "status", "confidence", "answer")} for s in flagged],
+    }
+
+
+def format_calibration(c: dict[str, Any]) -> list[str]:
+    """The calibration part of ``format_report``."""
+    a, h, g = c["answer"], c["hit_at_1"], c["replied"]
+    threshold = "–" if c["threshold"] is None else f"{c['threshold']:.3f}"
+    replied = (f"; on the {g['n']} replies not refused: ECE {g['ece']:.3f}, mean confidence "
+               f"{g['mean_confidence']:.3f}, accuracy {g['accuracy']:.3f}" if g["n"] else "")
+    lines = [
+        f"confidence vs a correct answer (answered with the key; gap/oos rows never correct): ECE {a['ece']:.3f} "
+        f"over {a['bins']} bins, mean confidence {a['mean_confidence']:.3f}, accuracy {a['accuracy']:.3f} "
+        f"(vs gold article first: ECE {h['ece']:.3f}, accuracy {h['accuracy']:.3f}){replied}",
+        format_table(a),
+        f"gap/oos rows at or above the answer threshold {threshold}: {c['unanswerable_above_threshold']} of "
+        f"{c['unanswerable']} {c['unanswerable_above_threshold_by_status'] or ''}".rstrip(),
+        f"answers at confidence >= {FULL_CONFIDENCE} (shown as 1.00): {c['full_confidence']}, of which missing the "
+        f"asked detail: {c['misses_at_full_confidence']}",
+    ]
+    lines += [f"  sure[{f['kind']}/{f['status']} {f['confidence']:.3f}]: {f['q']}" for f in c["flagged"]]
+    return lines
 
 
 def format_report(r: dict[str, Any]) -> str:
@@ -200,6 +275,7 @@ def format_report(r: dict[str, Any]) -> str:
         f"key in answer by kind: {r['key_in_answer_by_kind']}  refused by kind: {r['refused_by_kind']}",
         f"version rows citing the text in force: {r['version_in_force']}  gap rows refused/partial: "
         f"{r['gap_honest']} (closest article in top 3: {r['gap_closest_cited_top3']})",
+        *(format_calibration(r["calibration"]) if r.get("calibration") else []),
     ]
     for f in r["failures"]:
         lines.append(f"  miss[{f.get('kind', '')}]: {f['q']}  gold={f.get('gold_doc', '')}#{f['gold']} got={f['got']} "
