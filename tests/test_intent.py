@@ -44,3 +44,17 @@ def test_answer_types_from_the_data_file():
 def test_a_new_topic_that_names_nothing_known_is_not_a_follow_up():
     cues = default_cues()
     assert not cues.is_elliptical("今天天气怎么样", lambda q: False)
+
+
+def test_a_question_asking_in_a_unit_is_answered_only_in_that_unit():
+    from policyqa.intent import asked_types
+
+    (amount,) = [t for t in asked_types("暖气费一平米收多少钱？") if t.name == "amount"]
+    assert not amount.said("按照供热面积的百分之三十收取", "暖气费一平米收多少钱？")  # a share, not a price
+    assert amount.said("每平方米二十五元", "暖气费一平米收多少钱？")
+    assert amount.said("按照供热面积的百分之三十收取")  # without a unit asked any figure counts
+    (people,) = [t for t in asked_types("一个单间最多能住几个人？") if t.name == "amount"]
+    assert not people.said("单间租住人数上限由设区的市人民政府规定", "一个单间最多能住几个人？")
+    (days,) = [t for t in asked_types("业主大会要提前几天通知？") if t.name == "duration"]
+    assert days.said("应当于会议召开15日以前通知全体业主", "业主大会要提前几天通知？")
+    assert not days.said("应当在合同期限届满前书面通知", "业主大会要提前几天通知？")

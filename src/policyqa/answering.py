@@ -28,6 +28,10 @@ ANSWER_TYPE_BONUS = 0.3  # a sentence that says what kind of thing was asked (in
 # kinds of detail whose absence makes an answer partial, and how the answer names what is missing
 PARTIAL_TYPES = {"amount": "具体数额或标准", "duration": "具体期限", "authority": "具体负责的部门或单位",
                  "contact": "联系电话或办公地址"}
+# confidence of an answer whose quotes miss the asked detail: a partial answer stays below the
+# answer threshold (×0.95 of it); an answer whose quotes do not say the kind of thing asked is scaled
+UNSAID_CONFIDENCE = 0.85
+PARTIAL_CONFIDENCE = 0.95
 # a quote answering "which measures / how" runs on into the clause's next sentences up to this
 # many characters (measured on ncp: answer span in the quote 0.50 → 0.57; dev set unchanged)
 CONTINUE_CHARS = 160
@@ -125,9 +129,15 @@ class Answerer:
         if missing:
             # the topic is there, the detail is not: say so plainly, quote the closest, give the contact
             lead = f"所收录的文件没有写明您问的{missing}。以下是最相关的规定，供参考："
-            conf = min(conf, round(self.refusal_threshold + (1 - self.refusal_threshold) * 0.5, 4))
+            # not an answer: the confidence stays below the answer threshold (the topic is there,
+            # the asked detail is not)
+            conf = min(conf, round(self.refusal_threshold * PARTIAL_CONFIDENCE, 4))
             return Answer(question, lead + _render(citations) + self.contact, False, conf, citations, related, notes,
                           resolved, "partial", missing)
+        if any(not any(t.said(c.sentence.text, question) for c in picks) for t in r.analysis.answer_types):
+            # the quotes do not say the kind of thing asked (a penalty, a procedure, a permission):
+            # the topic may be right, the answer less sure
+            conf = round(conf * UNSAID_CONFIDENCE, 4)
         return Answer(question, _render(citations), False, conf, citations, related, notes, resolved)
 
     @staticmethod
@@ -135,7 +145,7 @@ class Answerer:
         """The detail a question asks for that no quote states: a figure (多少钱), a time limit
         (多久), a responsible body (谁负责) — ``""`` when the quotes state it or nothing specific was asked."""
         asked = [t for t in r.analysis.answer_types if t.name in PARTIAL_TYPES]
-        if not asked or any(t.said(c.sentence.text) for t in asked for c in picks):
+        if not asked or any(t.said(c.sentence.text, r.analysis.question) for t in asked for c in picks):
             return ""  # nothing specific asked, or a quote states one of the details asked
         return PARTIAL_TYPES[asked[0].name]
 
@@ -204,7 +214,7 @@ class Answerer:
                 lex = sum(w for t, w in local.items() if t in lowered) / norm
                 dense = max((s for (st, en), s in dense_by_span if st <= sent.start < en), default=0.0)
                 # a sentence that says what was asked (the figure, the time limit, the penalty) first
-                said = sum(t.said(sent.text) for t in a.answer_types) / len(a.answer_types) if a.answer_types else 0.0
+                said = sum(t.said(sent.text, a.question) for t in a.answer_types) / len(a.answer_types) if a.answer_types else 0.0
                 score = 0.75 * lex + 0.25 * dense + ANSWER_TYPE_BONUS * said
                 cands.append(_Candidate(hit, sent, score * (0.5 + 0.5 * factor)))
         if not cands:

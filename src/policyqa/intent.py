@@ -74,6 +74,9 @@ def default_cues() -> QuestionCues:
 # -- what a question asks for ---------------------------------------------------------------
 
 
+NUMBER = "[0-9０-９一二三四五六七八九十百千万两.．]+"
+
+
 @dataclass(frozen=True)
 class AnswerType:
     """A kind of question (amount, duration, penalty …): its question cues and the patterns an
@@ -82,22 +85,30 @@ class AnswerType:
     name: str
     cues: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
+    # (question pattern, answer pattern): a question asking in a unit (多少钱, 几个人, 几天) is
+    # answered only by a figure in that unit (…元, …人, …日), not by any figure
+    units: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
 
     def asked(self, question: str) -> bool:
         return any(c in question for c in self.cues)
 
-    def said(self, text: str) -> bool:
+    def said(self, text: str, question: str = "") -> bool:
+        """Does ``text`` say this kind of thing — in the unit ``question`` asks for, if it names one?"""
+        wanted = [a for q, a in self.units if question and q.search(question)]
+        if wanted:
+            return any(a.search(text) for a in wanted)
         return any(p.search(text) for p in self.patterns)
 
 
 def parse_answer_types(lines: Iterable[str]) -> tuple[AnswerType, ...]:
-    """``[name]`` sections of ``ask: cue`` and ``says: regex`` lines (``#`` comments)."""
+    """``[name]`` sections of ``ask: cue``, ``says: regex`` and ``unit: question regex => answer
+    regex`` lines (``#`` comments); ``{N}`` in a unit's answer regex stands for a number."""
     out: list[AnswerType] = []
-    name, cues, pats = None, [], []
+    name, cues, pats, units = None, [], [], []
 
     def close() -> None:
         if name:
-            out.append(AnswerType(name, tuple(cues), tuple(re.compile(p) for p in pats)))
+            out.append(AnswerType(name, tuple(cues), tuple(re.compile(p) for p in pats), tuple(units)))
 
     for raw in lines:
         line = raw.strip()
@@ -106,13 +117,16 @@ def parse_answer_types(lines: Iterable[str]) -> tuple[AnswerType, ...]:
         m = re.fullmatch(r"\[(\w+)\]", line)
         if m:
             close()
-            name, cues, pats = m.group(1), [], []
+            name, cues, pats, units = m.group(1), [], [], []
             continue
         key, _, value = line.partition(":")
         if key.strip() == "ask" and value.strip():
             cues.append(value.strip())
         elif key.strip() == "says" and value.strip():
             pats.append(value.strip())
+        elif key.strip() == "unit" and "=>" in value:
+            q, _, a = (v.strip() for v in value.partition("=>"))
+            units.append((re.compile(q), re.compile(a.replace("{N}", NUMBER))))
     close()
     return tuple(out)
 
