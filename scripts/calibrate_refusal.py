@@ -1,7 +1,10 @@
 """Fit the answer-confidence model (``policyqa.confidence``) for one embedder and report it.
 
 Positives are in-scope rows (every kind but ``oos``, gap rows included: their topic is in the
-corpus), negatives the out-of-scope rows.  Prints 10-fold cross-validated figures (false refusals
+corpus), negatives the out-of-scope rows.  Questions about another department's topic
+(``data/other_topics.txt``) are refused whatever their score.  The threshold is the higher of the
+lowest one reaching the out-of-scope refusal target and the highest one whose false refusals stay
+within ``FALSE_REFUSAL_BUDGET``: refuse as much out-of-scope as the budget allows.  Prints 10-fold cross-validated figures (false refusals
 at the chosen out-of-scope refusal rate) and, with ``--write``, stores the model fitted on all rows
 in ``src/policyqa/data/confidence.json``.  Usage:
 
@@ -24,10 +27,23 @@ from policyqa.models import Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_OOS_REFUSAL = 0.92
+# the threshold refuses as many out-of-scope questions as a false-refusal budget allows: the highest
+# threshold refusing at most this share of the in-scope rows, unless the target above needs less
+FALSE_REFUSAL_BUDGET = 0.03
 
 
-def threshold_for(scores_neg: list[float], target: float) -> float:
-    """The lowest threshold refusing at least ``target`` of the negatives."""
+def threshold_within_budget(scores_pos: list[float], budget: float) -> float:
+    """The highest threshold refusing at most ``budget`` of the in-scope scores."""
+    pos = sorted(scores_pos)
+    k = int(budget * len(pos))  # this many may fall below the threshold
+    return pos[min(k, len(pos) - 1)]
+
+
+def threshold_for(scores_neg: list[float], target: float, refused_anyway: int = 0) -> float:
+    """The lowest threshold refusing at least ``target`` of the negatives, ``refused_anyway`` more
+    of which (another department's topic) are refused whatever their score."""
+    total = len(scores_neg) + refused_anyway
+    target = max(0.0, (target * total - refused_anyway) / max(len(scores_neg), 1))
     neg = sorted(scores_neg)
     k = min(len(neg) - 1, max(0, int(round(target * len(neg))) - 1))
     return neg[k] + 1e-4
@@ -42,7 +58,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     engine = QAEngine.load(Settings(embedder=args.embedder, corpus_dir=Path(args.corpus), index_dir=Path(args.index)))
-    rows, labels = [], []
+    rows, labels, other = [], [], []  # other: refused anyway, as another department's topic
     for f in args.file:
         for line in Path(f).read_text(encoding="utf-8").splitlines():
             row = json.loads(line) if line.strip() else {}
@@ -56,6 +72,7 @@ def main() -> None:
             r = engine.retriever.retrieve(turns[-1], history or None, docs=engine.answer_docs)
             rows.append((r.coverage, r.best_dense, len(r.analysis.synonyms)))
             labels.append(0 if row.get("kind") == "oos" or not (row.get("gold") or row.get("gold_doc")) else 1)
+            other.append(engine.answerer.other_topic(turns[-1], r) is not None)
     order = list(range(len(rows)))
     random.Random(0).shuffle(order)
     folds = [order[i::10] for i in range(10)]
@@ -65,15 +82,19 @@ def main() -> None:
         model = fit_logistic([rows[i] for i in order if i not in held], [labels[i] for i in order if i not in held])
         for i in fold:
             cv[i] = model.score(*rows[i])
-    t_cv = threshold_for([cv[i] for i in order if labels[i] == 0], TARGET_OOS_REFUSAL)
-    pos = [cv[i] for i in order if labels[i] == 1]
-    neg = [cv[i] for i in order if labels[i] == 0]
-    print(f"{len(pos)} in scope, {len(neg)} out of scope; embedder {engine.embedder.model_id}")
+    n_other = sum(1 for y, o in zip(labels, other) if y == 0 and o)
+    t_cv = threshold_for([cv[i] for i in order if labels[i] == 0 and not other[i]], TARGET_OOS_REFUSAL, n_other)
+    t_cv = max(t_cv, threshold_within_budget([0.0 if other[i] else cv[i] for i in order if labels[i] == 1], FALSE_REFUSAL_BUDGET))
+    pos = [0.0 if other[i] else cv[i] for i in order if labels[i] == 1]
+    neg = [0.0 if other[i] else cv[i] for i in order if labels[i] == 0]
+    print(f"{len(pos)} in scope, {len(neg)} out of scope ({n_other} another department's topic); "
+          f"embedder {engine.embedder.model_id}")
     print(f"10-fold CV: threshold {t_cv:.3f} refuses {sum(s < t_cv for s in neg) / len(neg):.3f} of out-of-scope, "
           f"false refusals {sum(s < t_cv for s in pos) / len(pos):.3f}")
     model = fit_logistic(rows, labels)
-    scores = [model.score(*x) for x in rows]
-    t = threshold_for([s for s, y in zip(scores, labels) if y == 0], TARGET_OOS_REFUSAL)
+    scores = [0.0 if o else model.score(*x) for x, o in zip(rows, other)]
+    t = threshold_for([s for s, y, o in zip(scores, labels, other) if y == 0 and not o], TARGET_OOS_REFUSAL, n_other)
+    t = max(t, threshold_within_budget([s for s, y in zip(scores, labels) if y == 1], FALSE_REFUSAL_BUDGET))
     fitted = dict(model.to_dict(), threshold=round(t, 4))
     fitted = {k: round(v, 4) for k, v in fitted.items()}
     print("fitted on all rows:", fitted)

@@ -58,3 +58,20 @@ def test_a_question_asking_in_a_unit_is_answered_only_in_that_unit():
     (days,) = [t for t in asked_types("业主大会要提前几天通知？") if t.name == "duration"]
     assert days.said("应当于会议召开15日以前通知全体业主", "业主大会要提前几天通知？")
     assert not days.said("应当在合同期限届满前书面通知", "业主大会要提前几天通知？")
+
+
+def test_a_part_ending_in_ne_makes_a_follow_up():
+    from policyqa.intent import default_cues
+
+    cues = default_cues()
+    assert cues.is_elliptical("要是测出来真不达标呢，钱怎么算？", lambda q: True)
+    assert not cues.is_elliptical("房东不退押金怎么办？", lambda q: True)
+
+
+def test_other_departments_topics_are_data():
+    from policyqa.intent import default_other_topics, parse_other_topics
+
+    assert default_other_topics().found("身份证丢了在哪补办？") == ("身份证", "公安机关")
+    assert default_other_topics().found("公租房怎么申请？") is None
+    parsed = parse_other_topics(["# comment", "护照 => 出入境", "签证"])
+    assert parsed.found("办签证") == ("签证", "") and parsed.found("护照丢了") == ("护照", "出入境")

@@ -112,3 +112,20 @@ def test_a_long_list_article_quotes_its_matching_items(kb_engine):
     a = kb_engine.ask("燃气经营者 要求燃气用户购买其指定的产品")
     quotes = [c.quote for c in a.citations if c.doc == "城镇燃气管理条例" and c.number == 18]
     assert any("下列行为" in q for q in quotes) and any("指定的产品" in q for q in quotes)
+
+
+def test_another_departments_topic_is_refused_with_whom_to_ask(kb_engine):
+    a = kb_engine.ask("医保异地报销要准备哪些材料？")
+    assert a.refused and a.status == "refused" and "医疗保障部门" in a.answer and "12345" in a.answer
+
+
+def test_an_elliptical_follow_up_keeps_the_grounding_of_the_answer_before_it(kb_engine):
+    from policyqa.models import Turn
+
+    first = kb_engine.ask("开发商没拿到预售许可证就收钱卖房，归哪个部门管？")
+    history = [Turn("开发商没拿到预售许可证就收钱卖房，归哪个部门管？",
+                    tuple(f"{c.doc_id}#{c.clause}" for c in first.citations[:1]))]
+    a = kb_engine.ask("那会罚多少？", history)
+    assert a.citations and all(c.doc == first.citations[0].doc for c in a.citations[:1])
+    off_topic = kb_engine.ask("那驾照换证呢？", history)
+    assert off_topic.refused

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .confidence import calibration_for
 from .folding import fold
+from .intent import default_other_topics
 from .models import Answer, Citation, Clause, Document, Hit, RelatedClause, Sentence, Validity, clause_reference
 from .retrieval import HybridRetriever, QueryAnalysis, Retrieval
 
@@ -31,6 +32,10 @@ PARTIAL_TYPES = {"amount": "具体数额或标准", "duration": "具体期限", 
 # confidence of an answer whose quotes miss the asked detail: a partial answer stays below the
 # answer threshold (×0.95 of it); an answer whose quotes do not say the kind of thing asked is scaled
 UNSAID_CONFIDENCE = 0.85
+# an elliptical follow-up that continues a grounded answer (``Answerer._continues``) is answered at
+# this share of the way from the answer threshold to 1
+FOLLOW_UP_SHARE = 0.3
+OTHER_TOPIC_CONFIDENCE = 0.5  # a question about another department's topic: half the answer threshold at most
 PARTIAL_CONFIDENCE = 0.95
 # a quote answering "which measures / how" runs on into the clause's next sentences up to this
 # many characters (measured on ncp: answer span in the quote 0.50 → 0.57; dev set unchanged)
@@ -99,6 +104,13 @@ class Answerer:
             for h in r.hits
         )
         resolved = r.analysis.query_text
+        other = self.other_topic(question, r)
+        if other:
+            conf = min(conf, round(self.refusal_threshold * OTHER_TOPIC_CONFIDENCE, 4))
+            text = self._refusal(question, r, conf, other)
+            return Answer(question, text, True, conf, (), related, (), resolved)
+        if r.hits and conf < self.refusal_threshold and self._continues(r):
+            conf = round(self.refusal_threshold + (1 - self.refusal_threshold) * FOLLOW_UP_SHARE, 4)
         if not r.hits or conf < self.refusal_threshold:
             return Answer(question, self._refusal(question, r, conf), True, conf, (), related, (), resolved)
 
@@ -139,6 +151,29 @@ class Answerer:
             # the topic may be right, the answer less sure
             conf = round(conf * UNSAID_CONFIDENCE, 4)
         return Answer(question, _render(citations), False, conf, citations, related, notes, resolved)
+
+    @staticmethod
+    def other_topic(question: str, r: Retrieval) -> tuple[str, str] | None:
+        """(topic word, department) when ``question`` is about a topic another department handles
+        (身份证, 医保, 个税: ``data/other_topics.txt``) that the best clause does not mention."""
+        other = default_other_topics().found(fold(question))
+        if other and not (r.hits and other[0] in fold(r.hits[0].clause.text)):
+            return other
+        return None
+
+    def _continues(self, r: Retrieval) -> bool:
+        """An elliptical follow-up (那会罚多少？ 交上去以后多久能批？) carries the grounding of the answer
+        before it when its best clause is in a document that answer cited and says what is asked
+        now — the kind of thing (a penalty, a time limit) or, without one, the new words."""
+        a = r.analysis
+        top = r.hits[0].clause
+        if not a.follow_up or top.doc_id not in {p.split("#", 1)[0] for p in a.previous}:
+            return False
+        if a.answer_types:
+            return any(t.said(top.text, a.question) for t in a.answer_types)
+        text = fold(top.text + top.section).lower()
+        words = [t for t in a.tokens if len(t) > 1 and a.weights.get(t, 1.0) >= 1.0]
+        return bool(words) and sum(t in text for t in words) * 2 >= len(words)
 
     @staticmethod
     def _missing_detail(r: Retrieval, picks: list[_Candidate]) -> str:
@@ -363,12 +398,17 @@ class Answerer:
             notes.append(MISSING_DOC_NOTE.format(titles="".join(f"《{t}》" for t in missing)))
         return tuple(notes)
 
-    def _refusal(self, question: str, r: Retrieval, conf: float) -> str:
+    def _refusal(self, question: str, r: Retrieval, conf: float, other: tuple[str, str] | None = None) -> str:
         if THANKS_RE.search(question.strip()):
             return f"不客气，很高兴能帮到您。还有其他住房城乡建设方面的问题，可以继续问我。{self.contact}"
         if GREETING_RE.search(question.strip()):
             head = "您好！我是住房城乡建设政策问答助手，可以根据已收录的政策文件回答住房保障、公积金、老旧小区改造、物业、城市建设等方面的问题，并注明出处。"
             return f"{head}请直接输入您想了解的问题，例如“保障性租赁住房主要解决哪些人的住房困难？”。{self.contact}"
+        if other:
+            word, dept = other
+            who = f"一般由{dept}负责，" if dept else ""
+            return (f"抱歉，您问的“{word}”相关事项不在本知识库所收录的住房城乡建设政策文件范围内，{who}"
+                    f"这里不作推测。{self.contact}")
         parts = ["抱歉，在已收录的政策文件中没有找到能直接回答这个问题的条款，为避免误导，这里不作推测。"]
         near = [h for h in r.hits[:2] if h.score > 0 and r.coverage > 0]
         if near:

@@ -44,7 +44,10 @@ class QuestionCues:
         """Opens or ends like a follow-up (那…, …呢), or names nothing the corpus knows yet asks for
         a detail (多久, 多少, 谁负责: 交上去以后多久能批？) — not 今天天气怎么样, a new topic."""
         q = question.strip().rstrip("？?。！!")
-        opens = any(q.startswith(c) for c in self.elliptical if len(c) > 0) or q.endswith("呢")
+        # …呢 ends the question or one of its parts (要是测出来真不达标呢，钱怎么算？)
+        opens = any(q.startswith(c) for c in self.elliptical if len(c) > 0) or any(
+            part.endswith("呢") for part in re.split(r"[，,；;]", q)
+        )
         return opens or (not names_something(question) and bool(asked_types(question)))
 
 
@@ -140,3 +143,36 @@ def default_answer_types() -> tuple[AnswerType, ...]:
 def asked_types(question: str, types: tuple[AnswerType, ...] | None = None) -> tuple[AnswerType, ...]:
     """The kinds of answer ``question`` asks for (several, or none)."""
     return tuple(t for t in (types if types is not None else default_answer_types()) if t.asked(question))
+
+
+# -- topics other departments handle -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OtherTopics:
+    """Topic words another department handles (身份证 → 公安机关), from ``data/other_topics.txt``."""
+
+    topics: tuple[tuple[str, str], ...]  # (word, department), longest word first
+
+    def found(self, question: str) -> tuple[str, str] | None:
+        """The first topic word in ``question`` and who handles it, or ``None``."""
+        return next(((w, d) for w, d in self.topics if w in question), None)
+
+
+def parse_other_topics(lines: Iterable[str]) -> OtherTopics:
+    """``word`` or ``word => department`` per line; ``#`` comments."""
+    out = []
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        word, _, dept = (p.strip() for p in line.partition("=>"))
+        if word:
+            out.append((word, dept))
+    return OtherTopics(tuple(sorted(out, key=lambda x: -len(x[0]))))
+
+
+@lru_cache(maxsize=1)
+def default_other_topics() -> OtherTopics:
+    text = resources.files("policyqa").joinpath("data/other_topics.txt").read_text(encoding="utf-8")
+    return parse_other_topics(text.splitlines())

@@ -74,6 +74,7 @@ class QueryAnalysis:
     follow_up: bool
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (everyday phrase, policy terms) found
     answer_types: tuple[AnswerType, ...] = ()  # what the question asks for (amount, duration …)
+    previous: tuple[str, ...] = ()  # a follow-up's previous answer: its clauses (``doc_id#number``)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class HybridRetriever:
                 weights[t] = min(weights[t], CUE_WORD_WEIGHT)
         return QueryAnalysis(
             question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up, expansion.matches,
-            types,
+            types, tuple(history[-1].clauses) if follow_up and history else (),
         )
 
     def _names_something(self, tokens: Sequence[str]) -> bool:
