@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .confidence import calibration_for
 from .folding import fold
 from .intent import default_other_topics
+from .lead import direct_lead
 from .models import Answer, Citation, Clause, Document, Hit, RelatedClause, Sentence, Validity, clause_reference
 from .retrieval import HybridRetriever, QueryAnalysis, Retrieval
 
@@ -150,7 +151,8 @@ class Answerer:
             # the quotes do not say the kind of thing asked (a penalty, a procedure, a permission):
             # the topic may be right, the answer less sure
             conf = round(conf * UNSAID_CONFIDENCE, 4)
-        return Answer(question, _render(citations), False, conf, citations, related, notes, resolved)
+        lead = direct_lead(question, r.analysis.answer_types, citations, r.analysis.weights)
+        return Answer(question, lead + _render(citations), False, conf, citations, related, notes, resolved)
 
     @staticmethod
     def other_topic(question: str, r: Retrieval) -> tuple[str, str] | None:

@@ -1,0 +1,95 @@
+"""Direct lead: a short opening that settles the question in the quotes' own words.
+
+Built only from the quotes, never from the question: the fragment of a quote (the text between two
+punctuation marks) that says what was asked — the figure and unit for an amount or a time limit
+(「不低于二十摄氏度」), the penalty (「处五万元以上二十万元以下的罚款」), the 可以 / 不得 / 应当 wording
+for may-I and must-they questions — copied verbatim with its citation marker.  Every fragment is a
+substring of its citation's quote (``tests/test_lead.py`` checks this on the evaluation questions).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from .intent import NUMBER, AnswerType
+from .models import Citation
+
+# may-I questions are led by what permits or forbids, must-they questions by what obliges
+POLARITY = {"permission": re.compile(r"不得|禁止|严禁|可以|有权"), "obligation": re.compile(r"应当|必须|有义务")}
+FIGURE = re.compile(NUMBER)
+FRAGMENT = re.compile(r"[^，。；：,;:！？!?\n「」]+")
+MAX_FRAGMENT = 60  # characters: a lead is short, or it is not given
+LEAD = "简要回答：「{fragment}」[{marker}]。"
+# what a lead can say, most specific first: a question asking for a penalty is led only by a
+# penalty, one asking for a figure only by a figure (in the unit asked), a may-I / must-they
+# question only by 可以 / 不得 / 应当 wording that shares at least two of its words
+FIGURE_TYPES = ("amount", "duration")
+POLAR_TYPES = ("permission", "obligation")
+MIN_POLAR_WORDS = 3
+DATE = re.compile(NUMBER + r"年" + NUMBER + r"月" + NUMBER + r"日")  # a date is not a time limit
+SHORT_FRAGMENT = 6  # characters: a piece this short is read with the piece before it
+
+
+def direct_lead(
+    question: str, answer_types: Sequence[AnswerType], citations: Sequence[Citation], weights: Mapping[str, float]
+) -> str:
+    """``简要回答：「…」[n]。`` from the quote fragment that says what ``question`` asks for, or ``""``.
+
+    ``weights``: the question's words (``QueryAnalysis.weights``); among the fragments that say the
+    asked kind of thing, the one sharing most of them wins (the earlier quote on ties).
+    """
+    names = {t.name for t in answer_types}
+    figure = bool(names & set(FIGURE_TYPES))
+    if "penalty" in names:
+        wanted = [t for t in answer_types if t.name == "penalty"]
+    elif names & set(FIGURE_TYPES):
+        wanted = [t for t in answer_types if t.name in FIGURE_TYPES]
+    else:
+        wanted = [t for t in answer_types if t.name in POLAR_TYPES]
+    if not wanted:
+        return ""
+    best, best_key = "", None
+    need = MIN_POLAR_WORDS if wanted[0].name in POLAR_TYPES else 1
+    for marker, c in enumerate(citations, 1):
+        for fragment in _fragments(c.quote):
+            if len(fragment) > MAX_FRAGMENT or not any(_says(t, fragment, question) for t in wanted):
+                continue
+            if figure and (not FIGURE.search(fragment) or DATE.search(fragment)):
+                continue  # 罚多少 is led by the amount of the fine, 多少天 by a time limit, not a date
+            # the fragment must be about the question, not only say a figure or 应当
+            shared = [w for w, x in weights.items() if x >= 0.5 and len(w) > 1 and not FIGURE.fullmatch(w) and w in fragment]
+            if len(shared) < need:
+                continue
+            key = (sum(weights[w] for w in shared), -marker)
+            if best_key is None or key > best_key:
+                best, best_key = LEAD.format(fragment=fragment, marker=marker), key
+    return best
+
+
+def _fragments(quote: str) -> list[str]:
+    """The quote's pieces between punctuation; a very short piece (为5年) keeps the one before it
+    (有防水要求的卫生间、房间和外墙面的防渗漏，为5年), joined as printed."""
+    out: list[str] = []
+    prev_start = None
+    for m in FRAGMENT.finditer(quote):
+        piece = m.group().strip()
+        if not piece:
+            continue
+        if len(piece) < SHORT_FRAGMENT and prev_start is not None:
+            out.append(quote[prev_start : m.end()].strip())
+        else:
+            out.append(piece)
+        prev_start = m.start()
+    return out
+
+
+def _says(t: AnswerType, fragment: str, question: str) -> bool:
+    if t.name in POLAR_TYPES:
+        return bool(POLARITY[t.name].search(fragment))
+    if t.name in FIGURE_TYPES and (not FIGURE.search(fragment) or DATE.search(fragment)):
+        return False  # 期限 / 之前 say there is a time limit, not what it is; a date is not one
+    return t.said(fragment, question)
+
+
+__all__ = ["direct_lead"]

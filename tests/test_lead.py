@@ -1,0 +1,59 @@
+"""The direct lead (``policyqa.lead``): built only from the quotes, checked against them."""
+
+import json
+import re
+
+import pytest
+
+from policyqa.intent import asked_types
+from policyqa.lead import direct_lead
+from policyqa.models import Citation
+
+from pqtest import ROOT, make_settings
+
+LEAD_RE = re.compile(r"^简要回答：「(.+?)」\[(\d+)\]。")
+
+
+def _citation(quote: str) -> Citation:
+    return Citation(doc="宁夏回族自治区供热条例", doc_id="d", section="", clause=23, label="第二十三条", title="",
+                    quote=quote, start=0, end=len(quote))
+
+
+def test_a_figure_question_is_led_by_the_figure_in_the_quote():
+    q = "供热期间卧室温度最低多少度"
+    c = _citation("供热期间，供热单位应当保证居民热用户卧室、起居室温度不低于二十摄氏度，其他部位温度应当符合设计规范标准要求。")
+    lead = direct_lead(q, asked_types(q), [c], {"供热": 1.0, "卧室": 1.0, "温度": 1.0, "最低": 1.0})
+    assert lead == "简要回答：「供热单位应当保证居民热用户卧室、起居室温度不低于二十摄氏度」[1]。"
+
+
+def test_no_lead_without_the_asked_figure_or_shared_words():
+    q = "暖气费一平米多少钱"
+    c = _citation("供热单位应当按照规定收取采暖费，不得擅自提高收费标准。")
+    assert direct_lead(q, asked_types(q), [c], {"暖气费": 1.0, "一平米": 1.0}) == ""
+    q = "房东能不能随便扣押金"
+    c = _citation("出租人应当按照约定返还押金。")  # obliges, does not permit or forbid
+    assert direct_lead(q, asked_types(q), [c], {"出租人": 0.7, "扣": 0.3, "押金": 1.0}) == ""
+
+
+@pytest.fixture(scope="module")
+def kb_engine(tmp_path_factory):
+    from policyqa.engine import QAEngine
+
+    return QAEngine.load(make_settings(tmp_path_factory.mktemp("kb"), kb=True))
+
+
+def test_every_lead_is_a_verbatim_piece_of_the_quote_it_cites(kb_engine):
+    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "kb_everyday_questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    led = 0
+    for row in rows:
+        a = kb_engine.ask(row["q"])
+        m = LEAD_RE.match(a.answer)
+        if not m:
+            assert not a.answer.startswith("简要回答")
+            continue
+        led += 1
+        fragment, marker = m.group(1), int(m.group(2))
+        assert a.status == "answered" and fragment in a.citations[marker - 1].quote
+        # nothing else in the lead: the rest of the answer is the attributed quotes
+        assert a.answer[m.end():].startswith("根据《")
+    assert led  # the set has figure and time-limit questions
