@@ -68,6 +68,7 @@ logger = logging.getLogger(__name__)
 
 IndexState = Literal["idle", "building", "failed"]
 Builder = Callable[..., "QAEngine"]
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 MAX_FILENAME_CHARS = 120
 #: Asked once of every newly loaded/built engine before it serves, so lazily loaded models
@@ -182,6 +183,11 @@ class IndexManager:
     ``warmup``: ask :data:`WARMUP_QUESTION` of every engine this manager loads or builds before
     it starts answering (an engine passed in is used as is).
 
+    ``progress``: also told every progress report ``(stage, done, total)`` — the build's stages,
+    plus ``starting`` when a load or build begins and ``done`` / ``failed`` when it ends (the
+    stages :meth:`status` shows), e.g. a :class:`~policyqa.progress.BuildProgress` printing
+    them on the console (``policyqa serve``).  It runs in the build thread; its errors are logged.
+
     ``builder``/``loader`` replace ``QAEngine.build``/``QAEngine.load`` (tests).
     """
 
@@ -195,8 +201,10 @@ class IndexManager:
         warmup: bool = True,
         builder: Builder | None = None,
         loader: Builder | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.settings = settings
+        self._observer = progress
         self._builder = builder
         self._loader = loader
         self._warmup = warmup
@@ -219,10 +227,13 @@ class IndexManager:
             if background:
                 self._start(_Job("load", rollback=lambda: None, commit=lambda: None), initial=True)
             else:
+                self._observe("starting", 0, 0)
                 loaded = self._load_engine()
+                self._progress("warmup", 0, 1)
                 self._warm(loaded)
                 self._engine = loaded
                 self._stage = "loaded"
+                self._observe("done", 1, 1)
 
     # -- the engine ------------------------------------------------------------------------
 
@@ -433,6 +444,7 @@ class IndexManager:
         )
 
     def _run(self, job: _Job, initial: bool) -> None:
+        self._observe("starting", 0, 0)
         try:
             if initial:
                 engine = self._load_engine(open_stale=True)
@@ -459,6 +471,7 @@ class IndexManager:
                 self._state, self._stage = "failed", "failed"
                 self._message = message
                 self._finished_at = _now()
+            self._observe("failed", 0, 0)
             return
         try:
             job.commit()
@@ -471,10 +484,21 @@ class IndexManager:
             self._message = ""
             self._finished_at = _now()
         logger.info("index %s finished; new engine in service", job.operation)
+        self._observe("done", 1, 1)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         with self._lock:
             self._stage, self._done, self._total = stage, int(done), int(total)
+        self._observe(stage, done, total)
+
+    def _observe(self, stage: str, done: int, total: int) -> None:
+        """Tell the ``progress`` observer (outside the lock; its failure never fails a build)."""
+        if self._observer is None:
+            return
+        try:
+            self._observer(stage, int(done), int(total))
+        except Exception:
+            logger.exception("index progress observer failed")
 
     def _warm(self, engine: QAEngine) -> None:
         if not self._warmup:
