@@ -27,6 +27,15 @@ def test_index_command(capsys):
     assert code == 0 and "19 clauses" in out
 
 
+def test_index_command_shows_progress_lines_off_a_terminal(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(tmp_path / "index"))
+    code, out, err = run(capsys, "index")
+    assert code == 0 and "19 clauses" in out
+    stages = [line.split("]", 1)[1].split()[0] for line in err.splitlines() if line.startswith("[index ")]
+    assert stages[:3] == ["load", "structure", "segment"] and stages[-1] == "save" and "embed" in stages
+    assert "\r" not in err
+
+
 def test_ask_json_shape(capsys):
     code, out, _ = run(capsys, "ask", "保租房是给谁的", "--json")
     data = json.loads(out)

@@ -17,13 +17,13 @@ import argparse
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
 from .errors import PolicyQAError
 from .models import STATUS_LABELS
+from .progress import BuildProgress
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -39,34 +39,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-class _TerminalProgress:
-    """Build progress on stderr: stage, done/total, rate and ETA (only on a terminal unless forced)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.started: dict[str, float] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        start = self.started.setdefault(stage, now)
-        elapsed = now - start
-        rate = done / elapsed if elapsed > 0 and done else 0.0
-        eta = (total - done) / rate if rate > 0 else 0.0
-        line = f"\r[{stage}] {done}/{total}"
-        if stage == "embed" and total:
-            line += f"  {rate:.1f} chunks/s  ETA {eta:.0f}s"
-        sys.stderr.write(line.ljust(60))
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def _load(args: argparse.Namespace, settings: Settings):
     from .engine import QAEngine
 
-    progress = _TerminalProgress(sys.stderr.isatty())
+    progress = BuildProgress(live=True) if sys.stderr.isatty() else None  # a build on the way, on a terminal
     return QAEngine.load(settings, build=not getattr(args, "no_build", False), progress=progress)
 
 
@@ -78,7 +54,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .engine import QAEngine
 
     settings = _settings(args)
-    progress = _TerminalProgress(sys.stderr.isatty())
+    # rewritten in place on a terminal, else a bounded series of whole lines (as `serve` prints)
+    progress = BuildProgress(live=sys.stderr.isatty())
     engine = QAEngine.load(settings, force=args.force, progress=progress)
     stats = engine.stats()
     print(

@@ -9,8 +9,10 @@ remove a corpus document while that engine keeps answering:
    parses (``documents.loaders.load_bytes`` → :class:`DocumentParseError` with a reason) and
    that no corpus document has the same content hash (:class:`DuplicateDocumentError`);
 2. the file is written into ``settings.corpus_dir`` atomically (temp file + ``os.replace``);
+   the checks and the file operations, each with its undo, live in :mod:`policyqa.corpus`;
 3. a background thread runs ``QAEngine.build(settings, progress=...)`` (which itself builds
-   into a temp folder and swaps the index directory atomically);
+   into a temp folder and swaps the index directory atomically) through an
+   :class:`~policyqa.factory.EngineFactory` (shared models, warm-up);
 4. on success the new engine replaces the old one in one assignment; on failure the corpus
    change is rolled back (the new file removed / the removed file restored), the old engine
    keeps answering and :meth:`status` reports ``failed`` with the message.
@@ -25,26 +27,25 @@ This module is core: it must not import fastapi.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import re
-import shutil
-import tempfile
 import threading
-import time
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .config import Settings
+from .corpus import (  # noqa: F401 - MAX_FILENAME_CHARS and safe_filename are re-exported for compatibility
+    MAX_FILENAME_CHARS,
+    CorpusEdit,
+    check_file,
+    check_new,
+    move_aside,
+    parse_upload,
+    safe_filename,
+    source_file,
+    write_upload,
+)
 from .documents.limits import DocumentLimits
-from .documents.loaders import SUPPORTED_SUFFIXES, load_bytes
-from .documents.metadata import FIELDS as METADATA_FIELDS
-from .documents.metadata import SIDECAR
 from .errors import (  # noqa: F401 - the three service errors are re-exported for compatibility
     DocumentNotFoundError,
     DocumentParseError,
@@ -56,26 +57,18 @@ from .errors import (  # noqa: F401 - the three service errors are re-exported f
     ReadOnlyReplicaError,
     UnsupportedDocumentTypeError,
 )
-
-from .recovery import UPLOAD_PREFIX, UPLOAD_SUFFIX, recover, trash_path
+from .factory import WARMUP_QUESTION, Builder, EngineFactory, Progress  # noqa: F401 - WARMUP_QUESTION re-exported
+from .recovery import recover
 
 if TYPE_CHECKING:
     from .engine import QAEngine
-    from .index.embedders import Embedder
-    from .segmentation import Segmenter
 
 logger = logging.getLogger(__name__)
 
 IndexState = Literal["idle", "building", "failed"]
-Builder = Callable[..., "QAEngine"]
 
-MAX_FILENAME_CHARS = 120
-#: Asked once of every newly loaded/built engine before it serves, so lazily loaded models
-#: (the embedder) are ready and the first citizen does not wait for them.
-WARMUP_QUESTION = "住房保障"
 READ_ONLY_MESSAGE = ("本实例是只读副本，不能上传或删除文件：请在管理实例（POLICYQA_ROLE=writer）上操作，"
                      "发布后本实例会自动加载新索引")
-_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 
 @dataclass(frozen=True)
@@ -119,48 +112,6 @@ def _now() -> datetime:
     return datetime.now(tz=UTC)
 
 
-def safe_filename(filename: str) -> str:
-    """The base name of an uploaded file, made safe to create inside the corpus folder.
-
-    Drops any directory part (``../../x.txt`` → ``x.txt``, Windows paths too), control and
-    reserved characters, and leading dots.  Raises :class:`DocumentParseError` if nothing is left.
-    """
-    name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE_CHARS.sub("_", name).strip().lstrip(".").strip()
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    if len(name) > MAX_FILENAME_CHARS:
-        keep = MAX_FILENAME_CHARS - len(suffix) - 1
-        name = f"{stem[:keep]}.{suffix}" if suffix else stem[:MAX_FILENAME_CHARS]
-    if not stem.strip(" ._"):
-        raise DocumentParseError(filename or "", "文件名无效")
-    return name
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` via a hidden temp file in the same folder and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=UPLOAD_PREFIX, suffix=UPLOAD_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-class _Job:
-    """One corpus change plus how to undo / finish it."""
-
-    def __init__(self, operation: str, rollback: Callable[[], None], commit: Callable[[], None]) -> None:
-        self.operation = operation
-        self.rollback = rollback
-        self.commit = commit
-
-
 class IndexManager:
     """Holds the engine that answers and applies corpus changes with a background rebuild.
 
@@ -174,15 +125,20 @@ class IndexManager:
     with ``state == "building"``).  ``load=False`` creates a manager with no engine at all
     (used to export the OpenAPI schema).
 
-    Every engine this manager loads or builds shares one embedder and one segmenter (the
-    embedding model and jieba's dictionary are loaded once, not per rebuild: re-loading jieba
-    fragmented the heap by ~1.5 MB per rebuild), and a replaced engine holds no reference cycle,
-    so its memory is returned at once.  Edited dictionaries in ``data/`` take effect at restart.
+    Every engine this manager loads or builds shares one embedder and one segmenter
+    (:class:`~policyqa.factory.EngineFactory`: loaded once, not per rebuild), and a replaced
+    engine holds no reference cycle, so its memory is returned at once.  Edited dictionaries in ``data/`` take effect at restart.
 
     ``warmup``: ask :data:`WARMUP_QUESTION` of every engine this manager loads or builds before
     it starts answering (an engine passed in is used as is).
 
-    ``builder``/``loader`` replace ``QAEngine.build``/``QAEngine.load`` (tests).
+    ``progress``: also told every progress report ``(stage, done, total)`` — the build's stages,
+    plus ``starting`` when a load or build begins and ``done`` / ``failed`` when it ends (the
+    stages :meth:`status` shows), e.g. a :class:`~policyqa.progress.BuildProgress` printing
+    them on the console (``policyqa serve``).  It runs in the build thread; its errors are logged.
+
+    ``builder``/``loader`` replace ``QAEngine.build``/``QAEngine.load`` (tests; a reader
+    replica's loader opens the published build).
     """
 
     def __init__(
@@ -195,11 +151,11 @@ class IndexManager:
         warmup: bool = True,
         builder: Builder | None = None,
         loader: Builder | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.settings = settings
-        self._builder = builder
-        self._loader = loader
-        self._warmup = warmup
+        self._observer = progress
+        self._factory = EngineFactory(settings, engine, warmup=warmup, builder=builder, loader=loader)
         self._lock = threading.Lock()
         self._engine: QAEngine | None = engine
         self._thread: threading.Thread | None = None
@@ -212,17 +168,18 @@ class IndexManager:
         self._started_at: datetime | None = None
         self._finished_at: datetime | None = None
         self._counts: tuple[int, int] | None = None
-        self._embedder: Embedder | None = getattr(engine, "embedder", None)
-        self._segmenter: Segmenter | None = getattr(engine, "segmenter", None)
         if engine is None and load:
             recover(settings)
             if background:
-                self._start(_Job("load", rollback=lambda: None, commit=lambda: None), initial=True)
+                self._start(CorpusEdit("load"), initial=True)
             else:
-                loaded = self._load_engine()
-                self._warm(loaded)
+                self._observe("starting", 0, 0)
+                loaded = self._factory.load(self._progress)
+                self._observe("warmup", 0, 1)
+                self._factory.warm(loaded)
                 self._engine = loaded
                 self._stage = "loaded"
+                self._observe("done", 1, 1)
 
     # -- the engine ------------------------------------------------------------------------
 
@@ -293,53 +250,20 @@ class IndexManager:
         same file name / doc id as a corpus document), :class:`IndexBusyError`,
         :class:`ReadOnlyReplicaError` (``settings.role == "reader"``).
         """
-        name = safe_filename(filename)
-        suffix = Path(name).suffix.lower()
-        if suffix not in SUPPORTED_SUFFIXES:
-            raise UnsupportedDocumentTypeError(
-                name, f"不支持的文件类型“{suffix or '无扩展名'}”，支持：{'、'.join(sorted(SUPPORTED_SUFFIXES))}"
-            )
-        limit = self.settings.max_upload_bytes
-        if len(data) > limit:
-            raise DocumentTooLargeError(len(data), limit)
-        if not data:
-            raise DocumentParseError(name, "文件为空")
+        name = check_file(filename, data, self.settings.max_upload_bytes)
         self._check_not_busy()
-        overrides = {k: v for k, v in (overrides or {}).items() if k in METADATA_FIELDS and v not in ("", None)}
-        document = load_bytes(name, data, overrides or None, DocumentLimits.from_settings(self.settings))
-        existing = self.engine.documents()
-        for info in existing:
-            if info.sha256 == document.sha256:
-                raise DuplicateDocumentError(f"与已有文件《{info.title}》内容相同")
-        corpus = Path(self.settings.corpus_dir)
-        target = corpus / name
-        if target.exists() or any(info.doc_id == document.doc_id for info in existing):
-            raise DuplicateDocumentError(f"已存在同名文件“{name}”，请先删除旧文件或更改文件名")
-
-        sidecar = corpus / SIDECAR
-        sidecar_before = sidecar.read_bytes() if overrides and sidecar.is_file() else None
-
-        def rollback() -> None:
-            target.unlink(missing_ok=True)
-            if overrides:
-                if sidecar_before is None:
-                    sidecar.unlink(missing_ok=True)
-                else:
-                    _write_atomic(sidecar, sidecar_before)
-
+        upload = parse_upload(name, data, overrides, DocumentLimits.from_settings(self.settings))
+        check_new(upload, self.engine.documents(), self.settings.corpus_dir)
         with self._lock:
             self._reserve_locked()
             try:
-                corpus.mkdir(parents=True, exist_ok=True)
-                _write_atomic(target, data)
-                if overrides:
-                    line = json.dumps({"file": name, **overrides}, ensure_ascii=False) + "\n"
-                    _write_atomic(sidecar, (sidecar_before or b"") + line.encode("utf-8"))
+                edit = write_upload(self.settings.corpus_dir, upload)
             except BaseException:
                 self._state, self._stage = "idle", ""
                 raise
-            status = self._start_locked(_Job(f"add {name}", rollback=rollback, commit=lambda: None))
+            status = self._start_locked(edit)
         logger.info("added %s (%d bytes) to the corpus; rebuilding the index", name, len(data))
+        document = upload.document
         return DocumentChange(
             "add", document.doc_id, document.title, name, document.sha256, len(data), status, document.warnings
         )
@@ -353,27 +277,16 @@ class IndexManager:
         """
         self._check_not_busy()
         info = self.engine.document(doc_id)
-        source = self._corpus_path(info.path, doc_id)
-        trash = trash_path(self.settings, source)
-        trash_dir = trash.parent
-
-        def rollback() -> None:
-            if trash.exists() and not source.exists():
-                shutil.move(str(trash), str(source))
-
-        def commit() -> None:
-            trash.unlink(missing_ok=True)
-
+        source = source_file(self.settings.corpus_dir, info.path, doc_id)
         size = source.stat().st_size
         with self._lock:
             self._reserve_locked()
             try:
-                trash_dir.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(source), str(trash))
+                edit = move_aside(self.settings, source)
             except BaseException:
                 self._state, self._stage = "idle", ""
                 raise
-            status = self._start_locked(_Job(f"remove {source.name}", rollback=rollback, commit=commit))
+            status = self._start_locked(edit)
         logger.info("removed %s from the corpus; rebuilding the index", source.name)
         return DocumentChange("remove", info.doc_id, info.title, source.name, info.sha256, size, status)
 
@@ -382,18 +295,9 @@ class IndexManager:
         self._check_writer()
         with self._lock:
             self._reserve_locked()
-            return self._start_locked(_Job("rebuild", rollback=lambda: None, commit=lambda: None))
+            return self._start_locked(CorpusEdit("rebuild"))
 
     # -- internals ---------------------------------------------------------------------------
-
-    def _corpus_path(self, path: str, doc_id: str) -> Path:
-        corpus = Path(self.settings.corpus_dir).resolve()
-        candidates = [Path(path)] if Path(path).is_absolute() else [corpus / path, corpus / Path(path).name]
-        for candidate in candidates:
-            resolved = candidate.resolve()
-            if resolved.is_relative_to(corpus) and resolved.is_file():
-                return resolved
-        raise DocumentNotFoundError(f"找不到文件 {doc_id} 的源文件")
 
     def _check_writer(self) -> None:
         if self.settings.role == "reader":
@@ -411,12 +315,12 @@ class IndexManager:
         self._state = "building"
         self._stage = "queued"
 
-    def _start(self, job: _Job, *, initial: bool = False) -> IndexStatus:
+    def _start(self, job: CorpusEdit, *, initial: bool = False) -> IndexStatus:
         with self._lock:
             self._reserve_locked()
             return self._start_locked(job, initial=initial)
 
-    def _start_locked(self, job: _Job, *, initial: bool = False) -> IndexStatus:
+    def _start_locked(self, job: CorpusEdit, *, initial: bool = False) -> IndexStatus:
         self._stage, self._done, self._total = "starting", 0, 0
         self._message = ""
         self._operation = job.operation
@@ -432,22 +336,23 @@ class IndexManager:
             operation=job.operation, ready=self._engine is not None,
         )
 
-    def _run(self, job: _Job, initial: bool) -> None:
+    def _run(self, job: CorpusEdit, initial: bool) -> None:
+        self._observe("starting", 0, 0)
         try:
             if initial:
-                engine = self._load_engine(open_stale=True)
-                if self._stale(engine):  # serve the last good index while the rebuild runs
+                engine = self._factory.load(self._progress, open_stale=True)
+                if self._factory.stale(engine):  # serve the last good index while the rebuild runs
                     self._progress("warmup", 0, 1)
-                    self._warm(engine)
+                    self._factory.warm(engine)
                     with self._lock:
                         self._engine, self._counts = engine, None
                         self._operation = "rebuild"
                     logger.info("the corpus changed since the last build: serving it while rebuilding")
-                    engine = self._build_engine()
+                    engine = self._factory.build(self._progress)
             else:
-                engine = self._build_engine()
+                engine = self._factory.build(self._progress)
             self._progress("warmup", 0, 1)
-            self._warm(engine)
+            self._factory.warm(engine)
         except BaseException as exc:  # noqa: BLE001 - any failure must roll back
             logger.exception("index %s failed; keeping the previous index", job.operation)
             try:
@@ -459,6 +364,7 @@ class IndexManager:
                 self._state, self._stage = "failed", "failed"
                 self._message = message
                 self._finished_at = _now()
+            self._observe("failed", 0, 0)
             return
         try:
             job.commit()
@@ -471,57 +377,21 @@ class IndexManager:
             self._message = ""
             self._finished_at = _now()
         logger.info("index %s finished; new engine in service", job.operation)
+        self._observe("done", 1, 1)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         with self._lock:
             self._stage, self._done, self._total = stage, int(done), int(total)
+        self._observe(stage, done, total)
 
-    def _warm(self, engine: QAEngine) -> None:
-        if not self._warmup:
+    def _observe(self, stage: str, done: int, total: int) -> None:
+        """Tell the ``progress`` observer (outside the lock; its failure never fails a build)."""
+        if self._observer is None:
             return
-        started = time.perf_counter()
         try:
-            engine.ask(WARMUP_QUESTION)
-        except Exception:  # a warm-up failure is not fatal: the first real question will tell
-            logger.warning("warm-up question failed", exc_info=True)
-            return
-        logger.info("engine warmed up in %.2fs", time.perf_counter() - started)
-
-    def _load_engine(self, *, open_stale: bool = False) -> QAEngine:
-        if self._loader is not None:
-            return self._loader(self.settings, progress=self._progress)
-        from .engine import QAEngine
-
-        engine = QAEngine.load(self.settings, progress=self._progress, embedder=self._shared_embedder(),
-                               open_stale=open_stale)
-        self._embedder, self._segmenter = engine.embedder, engine.segmenter
-        return engine
-
-    def _build_engine(self) -> QAEngine:
-        if self._builder is not None:
-            return self._builder(self.settings, progress=self._progress)
-        from .engine import QAEngine
-
-        engine = QAEngine.build(self.settings, progress=self._progress, embedder=self._shared_embedder(),
-                                segmenter=self._segmenter)
-        self._embedder, self._segmenter = engine.embedder, engine.segmenter
-        return engine
-
-    def _shared_embedder(self) -> Embedder:
-        """The one embedder of every engine this manager makes (a model is loaded once, not per rebuild)."""
-        if self._embedder is None:
-            from .index.embedders import create_embedder
-
-            s = self.settings
-            self._embedder = create_embedder(s.embedder, s.embedder_model, s.embed_batch_size)
-        return self._embedder
-
-    def _stale(self, engine: QAEngine) -> bool:
-        """True when the corpus on disk differs from what ``engine``'s index was built from."""
-        from .engine import corpus_files
-
-        manifest = getattr(engine, "manifest", None)
-        return manifest is not None and corpus_files(self.settings.corpus_dir) != manifest.corpus
+            self._observer(stage, int(done), int(total))
+        except Exception:
+            logger.exception("index progress observer failed")
 
     def _engine_counts(self) -> tuple[int, int]:
         """(documents, chunks) of the current engine, cached per engine."""
@@ -538,6 +408,9 @@ class IndexManager:
 
 
 __all__ = [
+    "MAX_FILENAME_CHARS",
+    "READ_ONLY_MESSAGE",
+    "WARMUP_QUESTION",
     "DocumentChange",
     "DocumentTooLargeError",
     "IndexManager",

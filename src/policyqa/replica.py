@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 
 from .errors import PolicyQAError
 from .index.storage import POINTER, IndexStorage
-from .manager import WARMUP_QUESTION, IndexManager
+from .factory import WARMUP_QUESTION
+from .manager import IndexManager
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Settings

@@ -61,9 +61,9 @@ def dir_mb(path: Path) -> float:
 
 @contextlib.contextmanager
 def instrumented_build() -> Iterator[dict[str, float]]:
-    """Replace the names ``policyqa.engine`` builds with by timing wrappers (restored on exit)."""
+    """Replace the names ``policyqa.indexer`` builds with by timing wrappers (restored on exit)."""
     import policyqa.documents.loaders as loaders
-    import policyqa.engine as eng
+    import policyqa.indexer as eng
 
     times: dict[str, float] = {"load_s": 0.0, "structure_s": 0.0, "chunking_s": 0.0, "segment_s": 0.0,
                                "bm25_s": 0.0, "faiss_s": 0.0}

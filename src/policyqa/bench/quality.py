@@ -409,7 +409,8 @@ def variant_patches(variant: dict[str, float]) -> Iterator[None]:
     character bigrams besides jieba words), any upper-case constant of
     :mod:`policyqa.retrieval` (fusion weights).  ``docprior`` is applied by :class:`DocPriorRunner`,
     ``dense_weight`` (``Settings.dense_weight``) by :func:`run_dataset`."""
-    import policyqa.engine as eng
+    import policyqa.engine as engine
+    import policyqa.indexer as eng  # the build's names (the engine opens with its own Segmenter)
     import policyqa.retrieval as retr
 
     saved_chunk, saved_sparse = eng.chunk_clauses, eng.SparseIndex
@@ -436,13 +437,14 @@ def variant_patches(variant: dict[str, float]) -> Iterator[None]:
                 words = super().cut(text)
                 return words + [a + b for run in _CJK_RUN.findall(text) for a, b in zip(run, run[1:])]
 
-        eng.Segmenter = _BigramSegmenter
+        eng.Segmenter = engine.Segmenter = _BigramSegmenter
     for k in saved_consts:
         setattr(retr, k, variant[k])
     try:
         yield
     finally:
         eng.chunk_clauses, eng.SparseIndex, eng.Segmenter = saved_chunk, saved_sparse, saved_seg
+        engine.Segmenter = saved_seg
         for k, v in saved_consts.items():
             setattr(retr, k, v)
 
