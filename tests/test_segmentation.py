@@ -112,3 +112,15 @@ def test_expansions_stay_precise(seg):
     assert not any("漏损" in t for t in leak)  # 漏水 is not 漏损 (water-supply network losses)
     assert "最低生活保障" not in seg.expand("防水的最低保修期限").added  # 最低|保修 is not 低保
     assert "租金" not in seg.expand("租赁合同怎么备案").added  # nothing fires on a shared character
+
+
+def test_a_phrase_on_several_lines_is_one_everyday_phrase(seg):
+    matches = seg.expand("卫生间渗水了").matches  # 渗水 is listed under repairs and under warranty
+    assert [m[0] for m in matches].count("渗水") == 1
+    assert {"渗漏", "防水", "保修"} <= set(dict(matches)["渗水"])
+
+
+def test_table_phrases_do_not_break_common_words_out_of_the_cut(seg):
+    # every phrase is added to jieba's dictionary: one that ends in the half of a word cuts it apart
+    assert "提取" in seg.words("能提取公积金吗")  # not 提|取公积金
+    assert "提取" not in seg.expand("业主提出来的意见").added  # 提出 (raise) is not 提取 (withdraw)

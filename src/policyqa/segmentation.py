@@ -182,6 +182,11 @@ class Segmenter:
             else:
                 matches.append((phrase, targets))
         matches.extend((wrong, tuple(dict.fromkeys(via_fix[wrong]))) for wrong, _ in fixes)
+        # a phrase listed on several lines (渗水 under two topics) is one everyday phrase
+        merged: dict[str, list[str]] = {}
+        for phrase, targets in matches:
+            merged.setdefault(phrase, []).extend(targets)
+        matches = [(phrase, tuple(dict.fromkeys(targets))) for phrase, targets in merged.items()]
         for _, targets in matches:
             for t in targets:
                 if t not in question and t not in added:
