@@ -54,3 +54,73 @@ def test_synonyms_do_not_fire_on_a_fragment_across_two_words():
     assert "最低生活保障" not in seg.expand("建设工程最低保修期限是多久").added  # 最低|保修, not 低保
     assert "最低生活保障" in seg.expand("我家是低保户，暖气费有补贴吗").added  # the word 低保(户)
     assert "漏损率" not in seg.expand("新买的房子漏水怎么办").added
+
+
+# -- typo table (data/typos.txt) and the regulations' everyday words (data/synonyms.txt) -----------
+
+
+@pytest.mark.parametrize(
+    "question,meant,term",
+    [("公祖房怎么申请", "公租房", "公共租赁住房"), ("公基金能取吗", "公积金", "住房公积金"),
+     ("房东不退压金", "押金", None), ("暖器不热", "暖气", "供热"), ("天燃气怎么开户", "天然气", "燃气管网")],
+)
+def test_typos_are_corrected_and_then_expanded(seg, question, meant, term):
+    e = seg.expand(question)
+    assert meant in e.added
+    assert term is None or term in e.added
+    assert e.original == question  # the question itself is kept
+
+
+def test_a_typo_is_reported_once_under_the_misspelling(seg):
+    # one everyday phrase for the confidence model, not one for the typo and one for its synonym
+    assert seg.expand("公祖房的收入线").matches == (("公祖房", ("公租房", "公共租赁住房")),)
+
+
+@pytest.mark.parametrize("question", ["挤压金属", "最低包装标准", "家里天然气漏了"])
+def test_typos_are_corrected_only_as_whole_words(seg, question):
+    e = seg.expand(question)
+    assert "押金" not in e.added and "低保" not in e.added  # 挤压|金属, 最低|包装
+    assert not any(m[0] in {"然气", "压金", "低包"} for m in e.matches)  # 然气 inside 天然气
+
+
+def test_extra_typo_file_extends_the_table(tmp_path):
+    extra = tmp_path / "typos.txt"
+    extra.write_text("# 注释\n公积精 => 公积金\n", encoding="utf-8")
+    assert "住房公积金" in Segmenter(typos_file=extra).expand("公积精怎么提取").added
+
+
+@pytest.mark.parametrize(
+    "question,terms",
+    [("邻居在楼顶加盖了一层", {"建设工程规划许可证", "屋面"}),
+     ("小区里有违建", {"违反城乡规划"}),
+     ("新房卫生间漏水", {"渗漏", "防水", "保修"}),
+     ("保修期过了怎么办", {"保修期限"}),
+     ("老人去世了公积金怎么办", {"死亡", "继承人"}),
+     ("租房能用公积金吗", {"房租", "住房公积金"}),
+     ("征收没谈好就停水停电", {"中断供水", "供电"}),
+     ("阳台外面晾晒衣物", {"吊挂", "有碍市容"}),
+     ("门口又在挖路", {"挖掘城市道路"}),
+     ("收房时开发商该给什么", {"住宅质量保证书", "住宅使用说明书"}),
+     ("业委会不作为", {"业主委员会"})],
+)
+def test_everyday_words_reach_the_regulations_terms(seg, question, terms):
+    assert terms <= set(seg.expand(question).added)
+
+
+def test_expansions_stay_precise(seg):
+    leak = seg.expand("新买的房子漏水怎么办").added
+    assert not any("漏损" in t for t in leak)  # 漏水 is not 漏损 (water-supply network losses)
+    assert "最低生活保障" not in seg.expand("防水的最低保修期限").added  # 最低|保修 is not 低保
+    assert "租金" not in seg.expand("租赁合同怎么备案").added  # nothing fires on a shared character
+
+
+def test_a_phrase_on_several_lines_is_one_everyday_phrase(seg):
+    matches = seg.expand("卫生间渗水了").matches  # 渗水 is listed under repairs and under warranty
+    assert [m[0] for m in matches].count("渗水") == 1
+    assert {"渗漏", "防水", "保修"} <= set(dict(matches)["渗水"])
+
+
+def test_table_phrases_do_not_break_common_words_out_of_the_cut(seg):
+    # every phrase is added to jieba's dictionary: one that ends in the half of a word cuts it apart
+    assert "提取" in seg.words("能提取公积金吗")  # not 提|取公积金
+    assert "提取" not in seg.expand("业主提出来的意见").added  # 提出 (raise) is not 提取 (withdraw)

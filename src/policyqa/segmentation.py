@@ -1,10 +1,11 @@
 """Chinese word segmentation for indexing, queries and highlighting.
 
 ``Segmenter`` wraps a private ``jieba.Tokenizer`` (never the global one) loaded with the
-project's policy dictionary (``data/policy_terms.txt``), a stopword list and a synonym /
+project's policy dictionary (``data/policy_terms.txt``), a stopword list, a synonym /
 abbreviation table (``data/synonyms.txt``: 保租房 → 保障性租赁住房, 暖气 → 供热, …) that
-is applied to questions.  All three are plain text files staff can extend; extra files can
-be passed in.
+is applied to questions, and a typo table (``data/typos.txt``: 公祖房 → 公租房, 压金 → 押金)
+corrected before it.  All four are plain text files staff can extend; extra files can be
+passed in.
 
 Tokens are produced with jieba's search mode (``cut_for_search``) so that long compounds
 also yield their parts (保障性租赁住房 → 保障, 租赁, 住房, 保障性租赁住房), plus
@@ -66,6 +67,7 @@ class Segmenter:
         terms_file: Path | None = None,
         synonyms_file: Path | None = None,
         stopwords_file: Path | None = None,
+        typos_file: Path | None = None,
     ) -> None:
         import jieba
 
@@ -84,6 +86,13 @@ class Segmenter:
             w for line in _data_lines("stopwords.txt", stopwords_file) for w in line.split()
         )
         self.synonyms: tuple[tuple[str, tuple[str, ...]], ...] = tuple(self._parse_synonyms(synonyms_file))
+        # misspelling → the word meant (公祖房 → 公租房), corrected before the synonyms are read
+        self.typos: tuple[tuple[str, str], ...] = tuple(
+            (wrong, right[0]) for wrong, right in self._parse_table("typos.txt", typos_file) if len(right) == 1
+        )
+        for wrong, right in self.typos:
+            if len(wrong) >= 2 and _is_cjk_word(wrong):
+                self._tok.add_word(wrong, 1500)
         for phrase, targets in self.synonyms:
             for word in (phrase, *targets):
                 if len(word) >= 2 and _is_cjk_word(word):
@@ -91,9 +100,14 @@ class Segmenter:
 
     @staticmethod
     def _parse_synonyms(extra: Path | None) -> Iterable[tuple[str, tuple[str, ...]]]:
-        for line in _data_lines("synonyms.txt", extra):
+        return Segmenter._parse_table("synonyms.txt", extra)
+
+    @staticmethod
+    def _parse_table(name: str, extra: Path | None) -> Iterable[tuple[str, tuple[str, ...]]]:
+        """``phrase => term term …`` lines of a data file (plus an extra file), comments skipped."""
+        for line in _data_lines(name, extra):
             if "=>" not in line:
-                logger.warning("ignoring synonym line without '=>': %s", line)
+                logger.warning("ignoring %s line without '=>': %s", name, line)
                 continue
             left, right = (part.strip() for part in line.split("=>", 1))
             if left and right:
@@ -143,23 +157,56 @@ class Segmenter:
         return out
 
     def expand(self, question: str) -> Expansion:
-        """Append the policy terms for every synonym phrase found in ``question`` (in its matching form)."""
+        """Append the policy terms for every synonym phrase found in ``question`` (in its matching form).
+
+        Misspellings of the typo table are corrected first (whole words only): the correct word
+        is appended with its synonym terms, and the match is reported under the misspelling
+        (公祖房 → 公租房 公共租赁住房)."""
         original, question = question, fold(question)
+        fixed, fixes = self._correct(question)
         added: list[str] = []
-        matches = []
+        matches: list[tuple[str, tuple[str, ...]]] = []
+        via_fix: dict[str, list[str]] = {wrong: [right] for wrong, right in fixes}
         spans = None
         for phrase, targets in self.synonyms:
-            if phrase not in question:
+            if phrase not in fixed:
+                continue
+            spans = spans if spans is not None else self._word_spans(fixed)
+            if not _fits_words(fixed, phrase, spans):
+                continue  # 低保 inside 最低|保修 is a fragment across two words, not the word 低保
+            if phrase not in self._outside_longer_terms(fixed, phrase):
+                continue  # 垃圾 inside 建筑垃圾
+            owner = None if phrase in question else next((w for w, r in fixes if phrase in r), None)
+            if owner is not None:
+                via_fix[owner].extend(targets)  # the synonym of a corrected word (公租房 in 公祖房)
+            else:
+                matches.append((phrase, targets))
+        matches.extend((wrong, tuple(dict.fromkeys(via_fix[wrong]))) for wrong, _ in fixes)
+        # a phrase listed on several lines (渗水 under two topics) is one everyday phrase
+        merged: dict[str, list[str]] = {}
+        for phrase, targets in matches:
+            merged.setdefault(phrase, []).extend(targets)
+        matches = [(phrase, tuple(dict.fromkeys(targets))) for phrase, targets in merged.items()]
+        for _, targets in matches:
+            for t in targets:
+                if t not in question and t not in added:
+                    added.append(t)
+        return Expansion(original, tuple(added), tuple(matches))
+
+    def _correct(self, question: str) -> tuple[str, list[tuple[str, str]]]:
+        """``question`` with the typo table's misspellings replaced where they stand as whole words,
+        and the (misspelling, correct word) pairs applied."""
+        fixes: list[tuple[str, str]] = []
+        spans = None
+        for wrong, right in self.typos:
+            if wrong not in question:
                 continue
             spans = spans if spans is not None else self._word_spans(question)
-            if not _fits_words(question, phrase, spans):
-                continue  # 低保 inside 最低|保修 is a fragment across two words, not the word 低保
-            if phrase in self._outside_longer_terms(question, phrase):
-                matches.append((phrase, targets))
-                for t in targets:
-                    if t not in question and t not in added:
-                        added.append(t)
-        return Expansion(original, tuple(added), tuple(matches))
+            if _whole_words(question, wrong, spans):
+                fixes.append((wrong, right))
+        for wrong, right in fixes:
+            question = question.replace(wrong, right)
+        return question, fixes
 
     def _word_spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each precise-mode word of ``text``."""
@@ -195,6 +242,19 @@ def _fits_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
         starts_inside = all(s != start for s, _ in spans)
         ends_inside = all(e != end for _, e in spans)
         if not (starts_inside and ends_inside and word_at(start) != word_at(end - 1)):
+            return True
+        start = text.find(phrase, start + 1)
+    return False
+
+
+def _whole_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
+    """Does some occurrence of ``phrase`` in ``text`` start and end on word boundaries (然气 is not
+    read inside 天|然气 → 天然气, nor 压金 across 挤压|金属)?"""
+    starts = {s for s, _ in spans}
+    ends = {e for _, e in spans}
+    start = text.find(phrase)
+    while start >= 0:
+        if start in starts and start + len(phrase) in ends:
             return True
         start = text.find(phrase, start + 1)
     return False
