@@ -28,8 +28,8 @@ FRAGMENT_CHARS = 70
 SECOND_QUOTE_RATIO = 0.8
 ANSWER_TYPE_BONUS = 0.3  # a sentence that says what kind of thing was asked (intent.AnswerType)
 # kinds of detail whose absence makes an answer partial, and how the answer names what is missing
-PARTIAL_TYPES = {"amount": "具体数额或标准", "duration": "具体期限", "authority": "具体负责的部门或单位",
-                 "contact": "联系电话或办公地址"}
+PARTIAL_TYPES = {"contact": "联系电话或办公地址", "duration": "具体期限", "authority": "具体负责的部门或单位",
+                 "amount": "具体数额或标准"}  # most specific first
 # confidence of an answer whose quotes miss the asked detail: a partial answer stays below the
 # answer threshold (×0.95 of it); an answer whose quotes do not say the kind of thing asked is scaled
 UNSAID_CONFIDENCE = 0.85
@@ -181,8 +181,12 @@ class Answerer:
     def _missing_detail(r: Retrieval, picks: list[_Candidate]) -> str:
         """The detail a question asks for that no quote states: a figure (多少钱), a time limit
         (多久), a responsible body (谁负责) — ``""`` when the quotes state it or nothing specific was asked."""
-        asked = [t for t in r.analysis.answer_types if t.name in PARTIAL_TYPES]
-        if not asked or any(t.said(c.sentence.text, r.analysis.question) for t in asked for c in picks):
+        # the most specific kind names what is missing (电话是多少: a phone number, not 数额)
+        asked = sorted((t for t in r.analysis.answer_types if t.name in PARTIAL_TYPES), key=lambda t: list(PARTIAL_TYPES).index(t.name))
+        # judged on the leading quote's clause: a figure in a weaker clause quoted after it (a fine
+        # of 1万元 under 贷多少万) does not answer
+        lead = [c for c in picks if c.hit.clause.clause_id == picks[0].hit.clause.clause_id]
+        if not asked or any(t.said(c.sentence.text, r.analysis.question) for t in asked for c in lead):
             return ""  # nothing specific asked, or a quote states one of the details asked
         return PARTIAL_TYPES[asked[0].name]
 

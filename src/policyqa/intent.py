@@ -77,7 +77,8 @@ def default_cues() -> QuestionCues:
 # -- what a question asks for ---------------------------------------------------------------
 
 
-NUMBER = "[0-9０-９一二三四五六七八九十百千万两.．]+"
+# a number: starts with a digit or a numeral (万户 in “x万户” is not a figure)
+NUMBER = "[0-9０-９一二三四五六七八九十两][0-9０-９一二三四五六七八九十百千万两.．]*"
 
 
 @dataclass(frozen=True)
