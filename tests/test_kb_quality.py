@@ -1,0 +1,46 @@
+"""The whole knowledge base (work plan + 25 regulations) with the default embedder (USE): regression
+guards at the measured level (README, "Evaluation"; the issue targets are higher and reported there).
+
+Marked slow (builds a real index, ~20 s); runs in CI.  The kb development sets skip where
+../shared/eval is absent; the team-written everyday set ships in tests/data and always runs.
+"""
+
+import pytest
+
+from policyqa.engine import QAEngine
+from policyqa.evaluation import evaluate
+
+from pqtest import ROOT, make_settings
+
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+KB = SHARED_EVAL / "kb_questions.jsonl"
+KB_DIALOGUES = SHARED_EVAL / "kb_dialogues.jsonl"
+EVERYDAY = ROOT / "tests" / "data" / "kb_everyday_questions.jsonl"
+
+pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def kb_engine(tmp_path_factory):
+    return QAEngine.load(make_settings(tmp_path_factory.mktemp("kbuse"), kb=True, embedder="use"))
+
+
+def test_team_written_everyday_questions_behave_as_expected(kb_engine):
+    # 74 everyday questions with the expected behaviour (answered with the key / partial / refused)
+    b = evaluate(kb_engine, EVERYDAY)["behaviour"]
+    assert b["n"] >= 40
+    assert b["useful_or_honest"] >= 0.72 and b["misleading"] <= 0.28
+
+
+@pytest.mark.skipif(not KB.exists(), reason="../shared/eval is absent")
+def test_kb_questions(kb_engine):
+    r = evaluate(kb_engine, KB)
+    assert r["hit_at_1"] >= 0.70 and r["hit_at_3"] >= 0.85
+    assert r["oos_refusal"] >= 0.90 and r["false_refusal"] <= 0.05
+    assert r["gap_honest"] >= 0.75
+
+
+@pytest.mark.skipif(not KB_DIALOGUES.exists(), reason="../shared/eval is absent")
+def test_kb_dialogues(kb_engine):
+    r = evaluate(kb_engine, KB_DIALOGUES)
+    assert r["hit_at_3"] >= 0.85 and r["key_in_answer"] >= 0.5 and r["false_refusal"] <= 0.05
