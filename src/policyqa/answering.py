@@ -26,6 +26,7 @@ GREETING_RE = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|在不在|谢谢|
 LONG_SENTENCE = 110
 FRAGMENT_CHARS = 70
 SECOND_QUOTE_RATIO = 0.8
+TOP_CLAUSE_RATIO = 0.5  # the best-ranked clause leads when its best sentence scores this share of the best one
 ANSWER_TYPE_BONUS = 0.3  # a sentence that says what kind of thing was asked (intent.AnswerType)
 # kinds of detail whose absence makes an answer partial, and how the answer names what is missing
 PARTIAL_TYPES = {"contact": "联系电话或办公地址", "duration": "具体期限", "authority": "具体负责的部门或单位",
@@ -263,7 +264,13 @@ class Answerer:
             sents = quotable_sentences(first.clause)
             return [_Candidate(first, sents[0], 0.0)] if sents else []
         cands.sort(key=lambda c: -c.score)
-        best = cands[0]
+        # the first quote comes from the best-ranked clause when one of its sentences comes near
+        # the best sentence: retrieval weighs the whole article (title, chapter, the kind of
+        # answer asked, the question's document), a sentence score only its own words
+        top_id = r.hits[0].clause.clause_id
+        bar = TOP_CLAUSE_RATIO * cands[0].score
+        best = next((c for c in cands if c.hit.clause.clause_id == top_id and c.score >= bar and c.score > 0), cands[0])
+        cands = [best] + [c for c in cands if c is not best]
         picks = [best]
         for c in cands[1:]:
             if len(picks) >= self.max_quotes or c.score < SECOND_QUOTE_RATIO * best.score or c.score <= 0:
