@@ -159,10 +159,8 @@ class Answerer:
     def other_topic(question: str, r: Retrieval) -> tuple[str, str] | None:
         """(topic word, department) when ``question`` is about a topic another department handles
         (身份证, 医保, 个税: ``data/other_topics.txt``) that the best clause does not mention."""
-        other = default_other_topics().found(fold(question))
-        if other and not (r.hits and other[0] in fold(r.hits[0].clause.text)):
-            return other
-        return None
+        text = fold(r.hits[0].clause.text) if r.hits else ""
+        return next((t for t in default_other_topics().found_all(fold(question)) if t[0] not in text), None)
 
     def _continues(self, r: Retrieval) -> bool:
         """An elliptical follow-up (那会罚多少？ 交上去以后多久能批？) carries the grounding of the answer
@@ -187,7 +185,8 @@ class Answerer:
         # judged on the leading quote's clause: a figure in a weaker clause quoted after it (a fine
         # of 1万元 under 贷多少万) does not answer
         lead = [c for c in picks if c.hit.clause.clause_id == picks[0].hit.clause.clause_id]
-        if not asked or any(t.said(c.sentence.text, r.analysis.question) for t in asked for c in lead):
+        # the most specific kind asked decides (多少天: a number of days, not any figure)
+        if not asked or any(asked[0].said(c.sentence.text, r.analysis.question) for c in lead):
             return ""  # nothing specific asked, or a quote states one of the details asked
         return PARTIAL_TYPES[asked[0].name]
 

@@ -159,6 +159,14 @@ class OtherTopics:
         """The first topic word in ``question`` and who handles it, or ``None``."""
         return next(((w, d) for w, d in self.topics if w in question), None)
 
+    def found_all(self, question: str) -> list[tuple[str, str]]:
+        """Every topic word in ``question`` (longest first; a word inside a longer one found is skipped)."""
+        out: list[tuple[str, str]] = []
+        for w, d in self.topics:
+            if w in question and not any(w in o for o, _ in out):
+                out.append((w, d))
+        return out
+
 
 def parse_other_topics(lines: Iterable[str]) -> OtherTopics:
     """``word`` or ``word => department`` per line; ``#`` comments."""
