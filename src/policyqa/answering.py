@@ -37,6 +37,9 @@ UNSAID_CONFIDENCE = 0.85
 # an elliptical follow-up that continues a grounded answer (``Answerer._continues``) is answered at
 # this share of the way from the answer threshold to 1
 FOLLOW_UP_SHARE = 0.3
+# an answer's confidence loses up to this share when its quotes carry none of the question's words
+QUOTE_SUPPORT_WEIGHT = 0.3
+CUE_WEIGHT = 0.1  # question words at or below this weight ask (多少, 罚多少), they are not the topic
 OTHER_TOPIC_CONFIDENCE = 0.5  # a question about another department's topic: half the answer threshold at most
 PARTIAL_CONFIDENCE = 0.95
 # a quote answering "which measures / how" runs on into the clause's next sentences up to this
@@ -152,6 +155,10 @@ class Answerer:
             # the quotes do not say the kind of thing asked (a penalty, a procedure, a permission):
             # the topic may be right, the answer less sure
             conf = round(conf * UNSAID_CONFIDENCE, 4)
+        # the quotes, not only their clause, must carry the question's words for full confidence
+        # (an answer stays at or above the answer threshold: below it, it would have been refused)
+        support = 1 - QUOTE_SUPPORT_WEIGHT * (1 - self._quote_support(r, picks))
+        conf = max(round(conf * support, 4), round(self.refusal_threshold, 4))
         lead = direct_lead(question, r.analysis.answer_types, citations, r.analysis.weights)
         return Answer(question, lead + _render(citations), False, conf, citations, related, notes, resolved)
 
@@ -161,6 +168,17 @@ class Answerer:
         (身份证, 医保, 个税: ``data/other_topics.txt``) that the best clause does not mention."""
         text = fold(r.hits[0].clause.text) if r.hits else ""
         return next((t for t in default_other_topics().found_all(fold(question)) if t[0] not in text), None)
+
+    def _quote_support(self, r: Retrieval, picks: list[_Candidate]) -> float:
+        """0..1: the IDF-weighted share of the question's own words (or their policy terms) that
+        the quotes contain."""
+        a = r.analysis
+        idf = self._idf_weights(a)
+        text = fold("".join(c.sentence.text for c in picks)).lower()
+        via = {t for phrase, targets in a.synonyms if any(x in text for x in targets) for t in a.tokens if t in phrase or phrase in t}
+        words = {t: w for t, w in idf.items() if t in a.tokens and a.weights.get(t, 1.0) > CUE_WEIGHT}
+        total = sum(words.values())
+        return sum(w for t, w in words.items() if t in text or t in via) / total if total else 1.0
 
     def _continues(self, r: Retrieval) -> bool:
         """An elliptical follow-up (那会罚多少？ 交上去以后多久能批？) carries the grounding of the answer
