@@ -26,9 +26,11 @@ def test_elliptical_questions_lean_on_the_previous_one():
 
 
 def test_cue_file_format():
-    cues = parse_cues(["# comment", "[plan]", "今年", "[law]", "罚款 # inline", "[unknown]", "x", "[new_topic]", "另外问一下"])
+    cues = parse_cues(["# comment", "[plan]", "今年", "[law]", "罚款 # inline", "[unknown]", "x", "[new_topic]", "另外问一下",
+                       "[generic]", "收费标准"])
     assert cues.plan == ("今年",) and cues.law == ("罚款",) and cues.elliptical == ()
-    assert cues.new_topic == ("另外问一下",)
+    assert cues.new_topic == ("另外问一下",) and cues.generic == frozenset({"收费标准"})
+    assert "收费标准" in default_cues().generic and "供热" not in default_cues().generic
 
 
 def test_an_opening_that_announces_a_new_question_is_set_aside():

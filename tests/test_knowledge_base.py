@@ -147,8 +147,8 @@ def test_a_complete_new_question_starts_fresh_and_an_elliptical_one_leans_on_the
     for r in switches:
         a = analyse(r["turns"][-1], [Turn(r["turns"][0])])
         assert a.follow_up is False and not a.history_tokens and not a.previous, r["turns"][-1]
-    merged = [analyse(r["turns"][-1], [Turn(r["turns"][0])]).follow_up for r in elliptical]
-    assert sum(merged) >= 8
+    for r in elliptical:  # 那…呢, or naming nothing specific (收费标准是谁定的？ 要是养了被发现会怎么处理？)
+        assert analyse(r["turns"][-1], [Turn(r["turns"][0])]).follow_up is True, r["turns"][-1]
     a = analyse("那要是饭店这种单位私改呢？", [Turn("自己在家私改燃气管道，被燃气公司查到会罚吗？")])
     assert a.follow_up is True and "燃气" in a.history_tokens
 

@@ -27,6 +27,7 @@ class QuestionCues:
     law: tuple[str, ...]
     elliptical: tuple[str, ...]
     new_topic: tuple[str, ...] = ()  # openings that announce a new question (另外问一下，…)
+    generic: frozenset[str] = frozenset()  # words that name nothing specific (收费标准, 处理, 发现)
 
     def document_kind(self, question: str) -> str:
         kind, _ = self.lean(question)
@@ -60,8 +61,8 @@ class QuestionCues:
 
 
 def parse_cues(lines: Iterable[str]) -> QuestionCues:
-    """``[plan]`` / ``[law]`` / ``[elliptical]`` / ``[new_topic]`` sections of one cue per line; ``#`` comments."""
-    sections: dict[str, list[str]] = {"plan": [], "law": [], "elliptical": [], "new_topic": []}
+    """``[plan]`` / ``[law]`` / ``[elliptical]`` / ``[new_topic]`` / ``[generic]`` sections of one cue per line; ``#`` comments."""
+    sections: dict[str, list[str]] = {"plan": [], "law": [], "elliptical": [], "new_topic": [], "generic": []}
     current = None
     for raw in lines:
         line = raw.split("#", 1)[0].strip()
@@ -74,7 +75,7 @@ def parse_cues(lines: Iterable[str]) -> QuestionCues:
         if current:
             sections[current].append(line)
     return QuestionCues(tuple(sections["plan"]), tuple(sections["law"]), tuple(sections["elliptical"]),
-                        tuple(sections["new_topic"]))
+                        tuple(sections["new_topic"]), frozenset(sections["generic"]))
 
 
 @lru_cache(maxsize=1)

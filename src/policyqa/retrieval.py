@@ -191,8 +191,9 @@ class HybridRetriever:
         )
 
     def _names_something(self, tokens: Sequence[str]) -> bool:
-        """Does the question name a thing the corpus knows (a word of two or more characters)?"""
-        return any(len(t) > 1 and self.clauses.has(t) for t in tokens)
+        """Does the question name a thing the corpus knows (a word of two or more characters that is
+        not generic: 收费标准是谁定的？ names no fee, 要是养了被发现会怎么处理？ nothing kept)?"""
+        return any(len(t) > 1 and t not in self.cues.generic and self.clauses.has(t) for t in tokens)
 
     def _cited_position(self, ref: str) -> int | None:
         """The clause position of a cited ``"doc_id#number"`` (``"doc_id#11-1"`` for 第十一条之一)."""
