@@ -172,3 +172,14 @@ def test_a_follow_up_favours_the_articles_next_to_the_one_cited_before(kb_engine
     assert sorted(number.values()) == [24, 25, 27, 28]  # within two articles, not 第二十六条 itself
     assert near[list(number)] == pytest.approx(retrieval.W_FOLLOW_NEAR)
     assert not r._near_cited([f"{doc_id}#999", "nodoc#1", f"{doc_id}#x"]).any()
+
+
+def test_document_names_a_question_may_use():
+    from policyqa.retrieval import _ORGANISATION, _short_title
+
+    assert _short_title("宁夏回族自治区供热条例") == "供热条例"
+    assert _short_title("中华人民共和国建筑法") == "建筑法"
+    assert _short_title("城市市容和环境卫生管理条例") == "城市市容和环境卫生管理条例"
+    # a notice whose "title" is its issuer is not named by a question mentioning that body
+    assert _ORGANISATION.search("交通运输部") and _ORGANISATION.search("某市人民政府")
+    assert not _ORGANISATION.search("住房公积金管理条例")

@@ -124,6 +124,7 @@ class HybridRetriever:
         self._doc_names = [
             (i, tuple(dict.fromkeys(n for n in (d.title, _short_title(d.title)) if len(n) >= 4)))
             for i, d in enumerate(store.documents)
+            if not _ORGANISATION.search(d.title)  # a notice titled 交通运输部 is not named by "交通运输部"
         ]
         self._names_longest_first = sorted((n for _, names in self._doc_names for n in names), key=len, reverse=True)
         self._plans_and_laws = bool(self._doc_plan.any() and self._doc_law.any())
@@ -431,9 +432,14 @@ class HybridRetriever:
         return [self.store.chunks[i] for i in self.clause_chunks[self._clause_pos[clause.key]]]
 
 
+# a "title" that is only an organisation's name (a notice whose first line is its issuer)
+_ORGANISATION = re.compile(r"(?:部|局|厅|委|办|署|院|会|政府|办公室|办公厅)$")
+
+
 def _short_title(title: str) -> str:
-    """The name a title goes by: without 中华人民共和国 or a province's name (宁夏回族自治区供热条例 → 供热条例)."""
-    return re.sub(r"^(?:中华人民共和国|[\u4e00-\u9fff]{2,8}?(?:自治区|省|市))", "", title)
+    """The name a title goes by: without 中华人民共和国 or a province's or city's name
+    (宁夏回族自治区供热条例 → 供热条例; 城市市容和环境卫生管理条例 keeps its 城市)."""
+    return re.sub(r"^(?:中华人民共和国|(?!城市)[\u4e00-\u9fff]{2,8}?(?:自治区|省|市))", "", title)
 
 
 def _top(scores: np.ndarray, m: int) -> np.ndarray:
