@@ -206,5 +206,5 @@ def test_which_measures_questions_quote_on_into_the_next_sentence(tmp_path):
 def test_latin_words_match_whatever_their_case(engine):
     # query tokens are lower-cased (BIM技术 → bim技术); the clause says "推广BIM技术"
     answer = engine.ask("BIM技术推广应用")
-    assert answer.citations[0].clause == 17
-    assert "BIM技术" in answer.citations[0].quote
+    assert any(c.clause == 17 and "BIM技术" in c.quote for c in answer.citations)
+    assert any(r.clause == 17 for r in answer.related[:2])

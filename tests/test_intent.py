@@ -26,8 +26,22 @@ def test_elliptical_questions_lean_on_the_previous_one():
 
 
 def test_cue_file_format():
-    cues = parse_cues(["# comment", "[plan]", "今年", "[law]", "罚款 # inline", "[unknown]", "x"])
+    cues = parse_cues(["# comment", "[plan]", "今年", "[law]", "罚款 # inline", "[unknown]", "x", "[new_topic]", "另外问一下",
+                       "[generic]", "收费标准"])
     assert cues.plan == ("今年",) and cues.law == ("罚款",) and cues.elliptical == ()
+    assert cues.new_topic == ("另外问一下",) and cues.generic == frozenset({"收费标准"})
+    assert "收费标准" in default_cues().generic and "供热" not in default_cues().generic
+
+
+def test_an_opening_that_announces_a_new_question_is_set_aside():
+    cues = default_cues()
+    knows = lambda q: "供热" in q or "用热" in q  # noqa: E731
+    # 另外 alone opens a follow-up; 另外问一下 announces a question judged on its own
+    assert not cues.is_elliptical("另外问一下，热用户想停止用热要提前多久申请？", knows)
+    assert not cues.is_elliptical("还有个问题：供热单位能不能随便停暖？", knows)
+    assert cues.is_elliptical("另外问一下，那个呢？", knows)
+    assert cues.is_elliptical("另外问一下，要多久？", knows)  # names nothing, asks a detail
+    assert cues.is_elliptical("另外，用热的呢？", knows)
 
 
 def test_answer_types_from_the_data_file():

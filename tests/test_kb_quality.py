@@ -16,6 +16,7 @@ SHARED_EVAL = ROOT.parent / "shared" / "eval"
 KB = SHARED_EVAL / "kb_questions.jsonl"
 KB_DIALOGUES = SHARED_EVAL / "kb_dialogues.jsonl"
 EVERYDAY = ROOT / "tests" / "data" / "kb_everyday_questions.jsonl"
+SWITCH = ROOT / "tests" / "data" / "kb_switch_dialogues.jsonl"
 
 pytestmark = [pytest.mark.slow]
 
@@ -43,4 +44,14 @@ def test_kb_questions(kb_engine):
 @pytest.mark.skipif(not KB_DIALOGUES.exists(), reason="../shared/eval is absent")
 def test_kb_dialogues(kb_engine):
     r = evaluate(kb_engine, KB_DIALOGUES)
-    assert r["hit_at_3"] >= 0.85 and r["key_in_answer"] >= 0.5 and r["false_refusal"] <= 0.05
+    assert r["hit_at_3"] >= 0.85 and r["false_refusal"] <= 0.05
+    # measured 0.833 / 0.917 (README, "Follow-up questions"); the targets
+    assert r["hit_at_1"] >= 0.80 and r["key_in_answer"] >= 0.75
+
+
+def test_team_written_dialogues_that_switch_topic_or_follow_up(kb_engine):
+    # 15 complete questions after an unrelated one + 10 elliptical follow-ups (measured: hit@1 0.80,
+    # switch 0.87 / elliptical 0.70; key 0.72)
+    r = evaluate(kb_engine, SWITCH)
+    assert r["hit_at_1_by_kind"]["switch"] >= 0.80 and r["hit_at_1_by_kind"]["dialogue"] >= 0.60
+    assert r["hit_at_1"] >= 0.75 and r["key_in_answer"] >= 0.68

@@ -1,11 +1,16 @@
 """The shipped knowledge base end to end (hash embedder): citations name the official article of
 the text in force, each quote is attributed to its own document, staff filters by level/status."""
 
+import json
+
 import pytest
 
 from policyqa.engine import QAEngine
+from policyqa.models import Turn
 
-from pqtest import make_settings
+from pqtest import ROOT, make_settings
+
+SWITCH = ROOT / "tests" / "data" / "kb_switch_dialogues.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +134,41 @@ def test_an_elliptical_follow_up_keeps_the_grounding_of_the_answer_before_it(kb_
     assert a.citations and all(c.doc == first.citations[0].doc for c in a.citations[:1])
     off_topic = kb_engine.ask("那驾照换证呢？", history)
     assert off_topic.refused
+
+
+def test_a_complete_new_question_starts_fresh_and_an_elliptical_one_leans_on_the_one_before(kb_engine):
+    # the team-written dialogues: a complete question after an unrelated one (kind "switch", some
+    # opening with 另外问一下 / 还有个问题) is not merged; 那…呢 and the like are
+    rows = [json.loads(line) for line in SWITCH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    switches = [r for r in rows if r["kind"] == "switch"]
+    elliptical = [r for r in rows if r["kind"] == "dialogue"]
+    assert len(switches) >= 12 and len(elliptical) >= 8
+    analyse = kb_engine.retriever.analyse
+    for r in switches:
+        a = analyse(r["turns"][-1], [Turn(r["turns"][0])])
+        assert a.follow_up is False and not a.history_tokens and not a.previous, r["turns"][-1]
+    for r in elliptical:  # 那…呢, or naming nothing specific (收费标准是谁定的？ 要是养了被发现会怎么处理？)
+        assert analyse(r["turns"][-1], [Turn(r["turns"][0])]).follow_up is True, r["turns"][-1]
+    a = analyse("那要是饭店这种单位私改呢？", [Turn("自己在家私改燃气管道，被燃气公司查到会罚吗？")])
+    assert a.follow_up is True and "燃气" in a.history_tokens
+
+
+def test_a_follow_up_that_asks_nothing_of_its_own_asks_what_the_previous_question_asked(kb_engine):
+    analyse = kb_engine.retriever.analyse
+    a = analyse("那要是饭店这种单位私改呢？", [Turn("自己在家私改燃气管道，被燃气公司查到会罚吗？")])
+    assert [t.name for t in a.answer_types] == ["penalty"]
+    assert not analyse("那要是饭店这种单位私改呢？").answer_types  # without history: nothing asked
+    own = analyse("那光是提取呢，要多久？", [Turn("申请公积金贷款，交了材料中心多少天内给答复？")])
+    assert [t.name for t in own.answer_types] == ["duration"]  # its own kind, not the previous one's
+
+
+def test_a_follow_up_favours_the_articles_next_to_the_one_cited_before(kb_engine):
+    from policyqa import retrieval
+
+    r = kb_engine.retriever
+    doc_id = next(d.doc_id for d in kb_engine.store.documents if d.title == "住房公积金管理条例")
+    near = r._near_cited([f"{doc_id}#26"])
+    number = {pos: r.store.clauses[pos].number for pos in range(len(near)) if near[pos]}
+    assert sorted(number.values()) == [24, 25, 27, 28]  # within two articles, not 第二十六条 itself
+    assert near[list(number)] == pytest.approx(retrieval.W_FOLLOW_NEAR)
+    assert not r._near_cited([f"{doc_id}#999", "nodoc#1", f"{doc_id}#x"]).any()

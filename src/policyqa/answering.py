@@ -26,6 +26,7 @@ GREETING_RE = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|在不在|谢谢|
 LONG_SENTENCE = 110
 FRAGMENT_CHARS = 70
 SECOND_QUOTE_RATIO = 0.8
+TOP_CLAUSE_RATIO = 0.5  # the best-ranked clause leads when its best sentence scores this share of the best one
 ANSWER_TYPE_BONUS = 0.3  # a sentence that says what kind of thing was asked (intent.AnswerType)
 # kinds of detail whose absence makes an answer partial, and how the answer names what is missing
 PARTIAL_TYPES = {"contact": "联系电话或办公地址", "duration": "具体期限", "authority": "具体负责的部门或单位",
@@ -36,6 +37,9 @@ UNSAID_CONFIDENCE = 0.85
 # an elliptical follow-up that continues a grounded answer (``Answerer._continues``) is answered at
 # this share of the way from the answer threshold to 1
 FOLLOW_UP_SHARE = 0.3
+# an answer's confidence loses up to this share when its quotes carry none of the question's words
+QUOTE_SUPPORT_WEIGHT = 0.3
+CUE_WEIGHT = 0.1  # question words at or below this weight ask (多少, 罚多少), they are not the topic
 OTHER_TOPIC_CONFIDENCE = 0.5  # a question about another department's topic: half the answer threshold at most
 PARTIAL_CONFIDENCE = 0.95
 # a quote answering "which measures / how" runs on into the clause's next sentences up to this
@@ -151,6 +155,10 @@ class Answerer:
             # the quotes do not say the kind of thing asked (a penalty, a procedure, a permission):
             # the topic may be right, the answer less sure
             conf = round(conf * UNSAID_CONFIDENCE, 4)
+        # the quotes, not only their clause, must carry the question's words for full confidence
+        # (an answer stays at or above the answer threshold: below it, it would have been refused)
+        support = 1 - QUOTE_SUPPORT_WEIGHT * (1 - self._quote_support(r, picks))
+        conf = max(round(conf * support, 4), round(self.refusal_threshold, 4))
         lead = direct_lead(question, r.analysis.answer_types, citations, r.analysis.weights)
         return Answer(question, lead + _render(citations), False, conf, citations, related, notes, resolved)
 
@@ -158,10 +166,19 @@ class Answerer:
     def other_topic(question: str, r: Retrieval) -> tuple[str, str] | None:
         """(topic word, department) when ``question`` is about a topic another department handles
         (身份证, 医保, 个税: ``data/other_topics.txt``) that the best clause does not mention."""
-        other = default_other_topics().found(fold(question))
-        if other and not (r.hits and other[0] in fold(r.hits[0].clause.text)):
-            return other
-        return None
+        text = fold(r.hits[0].clause.text) if r.hits else ""
+        return next((t for t in default_other_topics().found_all(fold(question)) if t[0] not in text), None)
+
+    def _quote_support(self, r: Retrieval, picks: list[_Candidate]) -> float:
+        """0..1: the IDF-weighted share of the question's own words (or their policy terms) that
+        the quotes contain."""
+        a = r.analysis
+        idf = self._idf_weights(a)
+        text = fold("".join(c.sentence.text for c in picks)).lower()
+        via = {t for phrase, targets in a.synonyms if any(x in text for x in targets) for t in a.tokens if t in phrase or phrase in t}
+        words = {t: w for t, w in idf.items() if t in a.tokens and a.weights.get(t, 1.0) > CUE_WEIGHT}
+        total = sum(words.values())
+        return sum(w for t, w in words.items() if t in text or t in via) / total if total else 1.0
 
     def _continues(self, r: Retrieval) -> bool:
         """An elliptical follow-up (那会罚多少？ 交上去以后多久能批？) carries the grounding of the answer
@@ -186,7 +203,8 @@ class Answerer:
         # judged on the leading quote's clause: a figure in a weaker clause quoted after it (a fine
         # of 1万元 under 贷多少万) does not answer
         lead = [c for c in picks if c.hit.clause.clause_id == picks[0].hit.clause.clause_id]
-        if not asked or any(t.said(c.sentence.text, r.analysis.question) for t in asked for c in lead):
+        # the most specific kind asked decides (多少天: a number of days, not any figure)
+        if not asked or any(asked[0].said(c.sentence.text, r.analysis.question) for c in lead):
             return ""  # nothing specific asked, or a quote states one of the details asked
         return PARTIAL_TYPES[asked[0].name]
 
@@ -263,7 +281,13 @@ class Answerer:
             sents = quotable_sentences(first.clause)
             return [_Candidate(first, sents[0], 0.0)] if sents else []
         cands.sort(key=lambda c: -c.score)
-        best = cands[0]
+        # the first quote comes from the best-ranked clause when one of its sentences comes near
+        # the best sentence: retrieval weighs the whole article (title, chapter, the kind of
+        # answer asked, the question's document), a sentence score only its own words
+        top_id = r.hits[0].clause.clause_id
+        bar = TOP_CLAUSE_RATIO * cands[0].score
+        best = next((c for c in cands if c.hit.clause.clause_id == top_id and c.score >= bar and c.score > 0), cands[0])
+        cands = [best] + [c for c in cands if c is not best]
         picks = [best]
         for c in cands[1:]:
             if len(picks) >= self.max_quotes or c.score < SECOND_QUOTE_RATIO * best.score or c.score <= 0:

@@ -5,7 +5,8 @@ leans on the previous question.  Cues are data (``data/question_cues.txt``) that
   ``"law"`` (rights, duties, deadlines, penalties: laws and regulations) or ``""`` (no lean).
   Each cue found counts one vote; the side with more votes wins.
 * ``is_elliptical(q, names_something)`` → True when the question opens or ends like a follow-up
-  (那…呢, 这个…) or names nothing the corpus knows (``交上去以后多久能批？``).
+  (那…呢, 这个…) or names nothing the corpus knows (``交上去以后多久能批？``); an opening that
+  announces a new question (另外问一下，…) is set aside and the rest judged on its own.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class QuestionCues:
     plan: tuple[str, ...]
     law: tuple[str, ...]
     elliptical: tuple[str, ...]
+    new_topic: tuple[str, ...] = ()  # openings that announce a new question (另外问一下，…)
+    generic: frozenset[str] = frozenset()  # words that name nothing specific (收费标准, 处理, 发现)
 
     def document_kind(self, question: str) -> str:
         kind, _ = self.lean(question)
@@ -44,6 +47,12 @@ class QuestionCues:
         """Opens or ends like a follow-up (那…, …呢), or names nothing the corpus knows yet asks for
         a detail (多久, 多少, 谁负责: 交上去以后多久能批？) — not 今天天气怎么样, a new topic."""
         q = question.strip().rstrip("？?。！!")
+        # 另外问一下，热用户想停止用热要提前多久申请？ — the opening announces a new question: the
+        # rest is judged on its own
+        opening = next((c for c in sorted(self.new_topic, key=len, reverse=True) if q.startswith(c)), "")
+        if opening:
+            q = q[len(opening):].lstrip("，,：:；; ")
+            question = q
         # …呢 ends the question or one of its parts (要是测出来真不达标呢，钱怎么算？)
         opens = any(q.startswith(c) for c in self.elliptical if len(c) > 0) or any(
             part.endswith("呢") for part in re.split(r"[，,；;]", q)
@@ -52,8 +61,8 @@ class QuestionCues:
 
 
 def parse_cues(lines: Iterable[str]) -> QuestionCues:
-    """``[plan]`` / ``[law]`` / ``[elliptical]`` sections of one cue per line; ``#`` comments."""
-    sections: dict[str, list[str]] = {"plan": [], "law": [], "elliptical": []}
+    """``[plan]`` / ``[law]`` / ``[elliptical]`` / ``[new_topic]`` / ``[generic]`` sections of one cue per line; ``#`` comments."""
+    sections: dict[str, list[str]] = {"plan": [], "law": [], "elliptical": [], "new_topic": [], "generic": []}
     current = None
     for raw in lines:
         line = raw.split("#", 1)[0].strip()
@@ -65,7 +74,8 @@ def parse_cues(lines: Iterable[str]) -> QuestionCues:
             continue
         if current:
             sections[current].append(line)
-    return QuestionCues(tuple(sections["plan"]), tuple(sections["law"]), tuple(sections["elliptical"]))
+    return QuestionCues(tuple(sections["plan"]), tuple(sections["law"]), tuple(sections["elliptical"]),
+                        tuple(sections["new_topic"]), frozenset(sections["generic"]))
 
 
 @lru_cache(maxsize=1)
@@ -158,6 +168,14 @@ class OtherTopics:
     def found(self, question: str) -> tuple[str, str] | None:
         """The first topic word in ``question`` and who handles it, or ``None``."""
         return next(((w, d) for w, d in self.topics if w in question), None)
+
+    def found_all(self, question: str) -> list[tuple[str, str]]:
+        """Every topic word in ``question`` (longest first; a word inside a longer one found is skipped)."""
+        out: list[tuple[str, str]] = []
+        for w, d in self.topics:
+            if w in question and not any(w in o for o, _ in out):
+                out.append((w, d))
+        return out
 
 
 def parse_other_topics(lines: Iterable[str]) -> OtherTopics:

@@ -8,7 +8,9 @@ Scoring, per clause ``c`` of the candidate set:
 where ``dense(c)`` is the best cosine of the clause's chunks, min–max scaled over the dense
 candidates, and ``w_dense`` is ``Settings.dense_weight``.  BM25 query tokens are the
 question's own words (weight 1) plus the synonym expansion (weight ``EXPANSION_WEIGHT``) plus,
-for elliptical follow-ups, the previous question (weight ``HISTORY_WEIGHT``).  Weights were chosen by measurement on the development set
+for elliptical follow-ups, the previous question (weight ``HISTORY_WEIGHT``); a follow-up also
+favours the documents cited before (``W_FOLLOW_DOC``) and the articles next to the cited one
+(``W_FOLLOW_NEAR``), and without an asked kind of its own asks what the previous question asked.  Weights were chosen by measurement on the development set
 (``policyqa eval``; see README).
 
 ``QueryAnalysis.coverage`` — the IDF-weighted share of the question's content words found in
@@ -55,6 +57,10 @@ DENSE_CANDIDATES = 100
 W_KIND = 0.15  # a question's lean (plan vs law, ``intent.QuestionCues``) favours that kind of document
 MAX_KIND_VOTES = 2  # the lean counts once per cue it leads by, up to this many
 W_FOLLOW_DOC = 0.15  # an elliptical follow-up favours the document(s) the previous answer cited
+# … and the articles next to the one it cited (not that one: it already has the previous question's
+# words), unless a penalty is asked (set out in the 法律责任 chapter, not beside the duty)
+W_FOLLOW_NEAR = 0.1
+FOLLOW_NEAR_SPAN = 2
 CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 罚多少)
 W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
 W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
@@ -128,6 +134,9 @@ class HybridRetriever:
                 self._citing.setdefault(ref, []).append(pos)
         self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
         self._clause_pos = {c.key: i for i, c in enumerate(store.clauses)}
+        self._doc_clauses: dict[str, list[int]] = {}  # doc_id -> its clause positions, in order
+        for pos, c in enumerate(store.clauses):
+            self._doc_clauses.setdefault(c.doc_id, []).append(pos)
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.clause_chunks: list[list[int]] = [[] for _ in store.clauses]  # clause position -> chunk ids
         self._cache_lock = threading.Lock()
@@ -154,7 +163,7 @@ class HybridRetriever:
         # merge with the previous question only when this one cannot stand alone (那…呢, 这个…,
         # or it names nothing the corpus knows): a complete new question starts fresh
         follow_up = bool(history) and (
-            len(tokens) <= 1 or self.cues.is_elliptical(question, lambda q: self._names_something(tokens))
+            len(tokens) <= 1 or self.cues.is_elliptical(question, lambda q: self._names_something(seg.cut(q)))
         )
         hist_tokens: list[str] = []
         query_text = expansion.text
@@ -173,18 +182,49 @@ class HybridRetriever:
         for t in tokens:
             if any(t in c for c in cues):
                 weights[t] = min(weights[t], CUE_WORD_WEIGHT)
+        if follow_up and history and not types:
+            # 那要是饭店这种单位私改呢？ after 私改燃气管道会罚吗？ asks the same thing (a penalty) of the new subject
+            types = asked_types(history[-1].question)
         return QueryAnalysis(
             question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up, expansion.matches,
             types, tuple(history[-1].clauses) if follow_up and history else (),
         )
 
     def _names_something(self, tokens: Sequence[str]) -> bool:
-        """Does the question name a thing the corpus knows (a word of two or more characters)?"""
-        return any(len(t) > 1 and self.clauses.has(t) for t in tokens)
+        """Does the question name a thing the corpus knows (a word of two or more characters that is
+        not generic: 收费标准是谁定的？ names no fee, 要是养了被发现会怎么处理？ nothing kept)?"""
+        return any(len(t) > 1 and t not in self.cues.generic and self.clauses.has(t) for t in tokens)
 
-    def _doc_prior(self, question: str, history: Sequence[Turn] | None, follow_up: bool) -> np.ndarray:
+    def _cited_position(self, ref: str) -> int | None:
+        """The clause position of a cited ``"doc_id#number"`` (``"doc_id#11-1"`` for 第十一条之一)."""
+        doc_id, _, number = ref.partition("#")
+        num, _, sub = number.partition("-")
+        try:
+            return self._clause_pos.get((doc_id, int(num), int(sub or 0)))
+        except ValueError:
+            return None
+
+    def _near_cited(self, refs: Sequence[str]) -> np.ndarray:
+        """Per-clause bonus: ``W_FOLLOW_NEAR`` for the articles within ``FOLLOW_NEAR_SPAN`` of a cited
+        one in its document (那光是提取呢？ after the loan article 第二十六条 → 第二十五条), the cited
+        article itself left out."""
+        near = np.zeros(len(self.store.clauses), dtype=np.float32)
+        for ref in refs:
+            cited = self._cited_position(ref)
+            if cited is None:
+                continue
+            number = self.store.clauses[cited].number
+            for pos in self._doc_clauses.get(self.store.clauses[cited].doc_id, ()):
+                if pos != cited and abs(self.store.clauses[pos].number - number) <= FOLLOW_NEAR_SPAN:
+                    near[pos] = W_FOLLOW_NEAR
+        return near
+
+    def _doc_prior(
+        self, question: str, history: Sequence[Turn] | None, follow_up: bool, types: Sequence[AnswerType] = ()
+    ) -> np.ndarray:
         """Per-clause bonus: the question's lean to plans or laws, and for a follow-up the documents
-        the previous answer cited."""
+        the previous answer cited and the articles next to the cited ones (``types``: what the
+        follow-up asks for; a penalty is not looked for next to the duty)."""
         bonus = np.zeros(len(self.store.documents), dtype=np.float32)
         if len(self.store.documents) > 1:
             kind, lead = self.cues.lean(question)
@@ -196,6 +236,8 @@ class HybridRetriever:
                     if pos is not None:
                         bonus[pos] = max(bonus[pos], 0) + W_FOLLOW_DOC
         per_clause = bonus[self._clause_doc]
+        if follow_up and history and not any(t.name == "penalty" for t in types):
+            per_clause = per_clause + self._near_cited(history[-1].clauses)
         # a name inside a longer name the question uses is not a mention (供水条例 in 《城市供水条例》)
         rest = question
         mentioned = set()
@@ -263,7 +305,7 @@ class HybridRetriever:
         fused = W_CLAUSE * _scaled(s_clause, allowed) + W_CHUNK * _scaled(s_chunk, allowed) + W_DOC * _scaled(s_doc, allowed)
         if chunk_dense:
             fused = fused + self.dense_weight * dense_cl
-        fused = np.where(fused > 0, fused + self._doc_prior(question, history, a.follow_up), fused)
+        fused = np.where(fused > 0, fused + self._doc_prior(question, history, a.follow_up, a.answer_types), fused)
         fused = np.where(allowed, fused, -1.0)
         # coordination: reward clauses that cover more of the question's (IDF-weighted) words
         head = _top(fused, max(k, RERANK_DEPTH))
