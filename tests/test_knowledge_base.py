@@ -183,3 +183,16 @@ def test_document_names_a_question_may_use():
     # a notice whose "title" is its issuer is not named by a question mentioning that body
     assert _ORGANISATION.search("交通运输部") and _ORGANISATION.search("某市人民政府")
     assert not _ORGANISATION.search("住房公积金管理条例")
+
+
+def test_a_topic_word_inside_a_longer_word_is_not_a_mention(kb_engine):
+    # 《住房租赁条例》 speaks of 身份证明材料; that does not make 身份证 a housing topic
+    a = kb_engine.ask("身份证丢了怎么补办")
+    assert a.refused and "公安机关" in a.answer
+
+
+def test_a_list_is_introduced_by_its_whole_introduction(kb_engine):
+    # 城镇燃气管理条例 第四十九条: the penalties come before 构成犯罪的，依法追究刑事责任：
+    a = kb_engine.ask("燃气用户擅自改装户内燃气设施会被怎么处罚")
+    intro = [c.quote for c in a.citations if c.number == 49 and c.doc == "城镇燃气管理条例" and c.quote.endswith("：")]
+    assert not intro or intro[0].startswith("违反本条例规定")

@@ -162,12 +162,20 @@ class Answerer:
         lead = direct_lead(question, r.analysis.answer_types, citations, r.analysis.weights)
         return Answer(question, lead + _render(citations), False, conf, citations, related, notes, resolved)
 
-    @staticmethod
-    def other_topic(question: str, r: Retrieval) -> tuple[str, str] | None:
+    def other_topic(self, question: str, r: Retrieval) -> tuple[str, str] | None:
         """(topic word, department) when ``question`` is about a topic another department handles
-        (身份证, 医保, 个税: ``data/other_topics.txt``) that the best clause does not mention."""
-        text = fold(r.hits[0].clause.text) if r.hits else ""
-        return next((t for t in default_other_topics().found_all(fold(question)) if t[0] not in text), None)
+        (身份证, 医保, 个税: ``data/other_topics.txt``) that the best clause does not mention as a
+        word of its own (身份证 is not mentioned by 身份证明)."""
+        found = default_other_topics().found_all(fold(question))
+        if not found:
+            return None
+        text = fold(r.hits[0].clause.text).lower() if r.hits else ""
+        longer = [w for w in self.retriever.segmenter.words(text)] if text else []
+
+        def mentioned(word: str) -> bool:  # an occurrence that is not part of a longer word
+            return text.count(word) > sum(w.count(word) for w in longer if w != word and word in w)
+
+        return next((t for t in found if not mentioned(t[0])), None)
 
     def _quote_support(self, r: Retrieval, picks: list[_Candidate]) -> float:
         """0..1: the IDF-weighted share of the question's own words (or their policy terms) that
@@ -298,6 +306,8 @@ class Answerer:
         whole = self._whole_article(best)
         if whole is not None:
             others = [p for p in picks if p.hit.clause.clause_id != best.hit.clause.clause_id]
+            # another short article is quoted whole too (its remedy follows its rule: 协商不成的，…)
+            others = [self._whole_article(p) or p for p in others]
             return [whole] + self._with_listed_items(others, idf)[: self.max_quotes - 1]
         # quotes from the same clause read best in document order
         picks.sort(key=lambda c: (c.hit.score != best.hit.score, -c.hit.score, c.sentence.start))
@@ -329,10 +339,16 @@ class Answerer:
         if not intro:
             return None
         s = intro[-1]
-        start = s.start
-        for frag in quotable_sentences(clause):  # start at the fragment holding the colon, not the whole article
-            if frag.start <= s.end - 1 < frag.end and frag.end == s.end:
-                start = frag.start
+        # the introduction runs from the sentence's full stop before it: 违反本条例规定，有下列行为之一的，
+        # …处1000元以下罚款；…构成犯罪的，依法追究刑事责任： is one introduction, not its last clause
+        begin = max(clause.text.rfind("。", 0, s.start) + 1, clause.sentences[0].start)
+        while begin < s.start and clause.text[begin].isspace():
+            begin += 1
+        start = begin if s.end - begin <= LIST_CHARS else s.start
+        if start == s.start:
+            for frag in quotable_sentences(clause):  # a long one: the fragment holding the colon
+                if frag.start <= s.end - 1 < frag.end and frag.end == s.end:
+                    start = frag.start
         return _Candidate(c.hit, Sentence(clause.text[start : s.end], start, s.end), c.score)
 
     def _with_listed_items(self, picks: list[_Candidate], weights: dict) -> list[_Candidate]:

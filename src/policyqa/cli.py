@@ -89,6 +89,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from .models import clause_reference
+
     engine = _load(args, _settings(args))
     results = engine.search(args.query, doc=args.doc, section=args.section, limit=args.limit)
     if args.json:
@@ -98,7 +100,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("没有找到匹配的条款。")
     for r in results:
         marked = _mark(r.text, r.highlights, sys.stdout.isatty())
-        print(f"《{r.doc}》第{r.clause}条「{r.title}」 {r.section}  (score {r.score:.2f})\n  {marked}\n")
+        print(f"{clause_reference(r.doc, r.label, r.clause, r.title)} {r.section}  (score {r.score:.2f})\n  {marked}\n")
     return 0
 
 
