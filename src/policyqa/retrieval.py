@@ -8,12 +8,13 @@ Scoring, per clause ``c`` of the candidate set:
 where ``dense(c)`` is the best cosine of the clause's chunks, min–max scaled over the dense
 candidates, and ``w_dense`` is ``Settings.dense_weight``.  BM25 query tokens are the
 question's own words (weight 1) plus the synonym expansion (weight ``EXPANSION_WEIGHT``) plus,
-for elliptical follow-ups, the previous question (weight ``HISTORY_WEIGHT``); a follow-up also
-favours the documents cited before (``W_FOLLOW_DOC``) and the articles next to the cited one
-(``W_FOLLOW_NEAR``), and without an asked kind of its own asks what the previous question asked.  Weights were chosen by measurement on the development set
-(``policyqa eval``; see README).
+for elliptical follow-ups, the previous question (weight ``HISTORY_WEIGHT``): the question is read
+by ``policyqa.query.QueryAnalyser``.  A follow-up also favours the documents cited before
+(``W_FOLLOW_DOC``) and the articles next to the cited one (``W_FOLLOW_NEAR``), and without an asked
+kind of its own asks what the previous question asked.  Weights were chosen by measurement on the
+development set (``policyqa eval``; see README).
 
-``QueryAnalysis.coverage`` — the IDF-weighted share of the question's content words found in
+``Retrieval.coverage`` — the IDF-weighted share of the question's content words found in
 the best clause — and the best dense cosine feed the answerer's refusal decision.
 """
 
@@ -34,7 +35,8 @@ from .index.sparse import SparseIndex
 from .index.storage import Store
 from .models import Chunk, Clause, Hit, Turn
 from .folding import fold
-from .intent import LAW_LEVELS, PLAN_LEVELS, AnswerType, asked_types, default_cues
+from .intent import LAW_LEVELS, PLAN_LEVELS, AnswerType, default_cues
+from .query import QueryAnalyser, QueryAnalysis
 from .segmentation import Segmenter
 
 W_CLAUSE = 0.30
@@ -46,13 +48,9 @@ W_DOC = 0.6  # document-level BM25 prior (whole document as one field); inert wi
 # (a chunk's BM25 scaled to the best chunk's, plus its cosine at the fusion's dense weight)
 W_PASSAGE_SPARSE = 1.0
 PASSAGE_CLAUSES = 5  # passages are drawn from this many top clauses
-BIGRAM_WEIGHT = 0.5
-EXPANSION_WEIGHT = 0.7
-SINGLE_CHAR_WEIGHT = 0.3  # one-character words (年, 房, 建) carry little meaning on their own
 RERANK_DEPTH = 30
 UNKNOWN_IDF_FACTOR = 1.5
 QUERY_CACHE_SIZE = 2048
-HISTORY_WEIGHT = 0.45
 DENSE_CANDIDATES = 100
 W_KIND = 0.15  # a question's lean (plan vs law, ``intent.QuestionCues``) favours that kind of document
 MAX_KIND_VOTES = 2  # the lean counts once per cue it leads by, up to this many
@@ -61,26 +59,8 @@ W_FOLLOW_DOC = 0.15  # an elliptical follow-up favours the document(s) the previ
 # words), unless a penalty is asked (set out in the 法律责任 chapter, not beside the duty)
 W_FOLLOW_NEAR = 0.1
 FOLLOW_NEAR_SPAN = 2
-CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 罚多少)
 W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
 W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
-
-
-
-@dataclass(frozen=True)
-class QueryAnalysis:
-    """What the retriever made of a question."""
-
-    question: str
-    query_text: str  # text embedded for dense retrieval
-    tokens: tuple[str, ...]  # the question's own content words
-    expansion: tuple[str, ...]  # synonym terms added
-    history_tokens: tuple[str, ...]  # words carried over from the previous question
-    weights: dict[str, float]
-    follow_up: bool
-    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (everyday phrase, policy terms) found
-    answer_types: tuple[AnswerType, ...] = ()  # what the question asks for (amount, duration …)
-    previous: tuple[str, ...] = ()  # a follow-up's previous answer: its clauses (``doc_id#number``)
 
 
 @dataclass(frozen=True)
@@ -116,6 +96,7 @@ class HybridRetriever:
         self.docs = doc_index
         self.dense_weight = dense_weight
         self.cues = default_cues()
+        self.analyser = QueryAnalyser(segmenter, self.cues, clause_index)  # ``policyqa.query``
         doc_pos = {d.doc_id: i for i, d in enumerate(store.documents)}
         self._doc_plan = np.array([d.level in PLAN_LEVELS for d in store.documents] or [False], dtype=bool)
         self._doc_law = np.array([d.level in LAW_LEVELS for d in store.documents] or [False], dtype=bool)
@@ -157,44 +138,8 @@ class HybridRetriever:
     # -- query understanding ------------------------------------------------------
 
     def analyse(self, question: str, history: Sequence[Turn] | None = None) -> QueryAnalysis:
-        seg = self.segmenter
-        expansion = seg.expand(question)
-        tokens = tuple(dict.fromkeys(seg.cut(question)))
-        exp_tokens = [t for t in dict.fromkeys(seg.cut(" ".join(expansion.added))) if t not in tokens]
-        # merge with the previous question only when this one cannot stand alone (那…呢, 这个…,
-        # or it names nothing the corpus knows): a complete new question starts fresh
-        follow_up = bool(history) and (
-            len(tokens) <= 1 or self.cues.is_elliptical(question, lambda q: self._names_something(seg.cut(q)))
-        )
-        hist_tokens: list[str] = []
-        query_text = expansion.text
-        if follow_up and history:
-            prev = history[-1].question
-            prev_exp = seg.expand(prev)
-            hist_tokens = [t for t in dict.fromkeys(seg.cut(prev_exp.text)) if t not in tokens and t not in exp_tokens]
-            query_text = prev + " " + expansion.text
-        weights = {t: HISTORY_WEIGHT for t in hist_tokens}
-        weights.update({t: EXPANSION_WEIGHT for t in exp_tokens})
-        weights.update({t: 1.0 if len(t) > 1 or t.isascii() else SINGLE_CHAR_WEIGHT for t in tokens})
-        # the words that ask (多长时间, 罚多少, 哪个部门) describe the answer, not the topic: the text
-        # is not expected to contain them
-        types = asked_types(question)
-        cues = [c for t in types for c in t.cues if c in question]
-        for t in tokens:
-            if any(t in c for c in cues):
-                weights[t] = min(weights[t], CUE_WORD_WEIGHT)
-        if follow_up and history and not types:
-            # 那要是饭店这种单位私改呢？ after 私改燃气管道会罚吗？ asks the same thing (a penalty) of the new subject
-            types = asked_types(history[-1].question)
-        return QueryAnalysis(
-            question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up, expansion.matches,
-            types, tuple(history[-1].clauses) if follow_up and history else (),
-        )
-
-    def _names_something(self, tokens: Sequence[str]) -> bool:
-        """Does the question name a thing the corpus knows (a word of two or more characters that is
-        not generic: 收费标准是谁定的？ names no fee, 要是养了被发现会怎么处理？ nothing kept)?"""
-        return any(len(t) > 1 and t not in self.cues.generic and self.clauses.has(t) for t in tokens)
+        """What ``question`` asks, read with ``history`` (``QueryAnalyser.analyse``)."""
+        return self.analyser.analyse(question, history)
 
     def _cited_position(self, ref: str) -> int | None:
         """The clause position of a cited ``"doc_id#number"`` (``"doc_id#11-1"`` for 第十一条之一)."""
@@ -356,16 +301,8 @@ class HybridRetriever:
         return tuple(ch for _, ch in scored[:n])
 
     def query_terms(self, a: QueryAnalysis) -> dict[str, float]:
-        """BM25 query: the weighted words plus the character bigrams of the question and its expansion."""
-        terms = dict(a.weights)
-        seg = self.segmenter
-        for g in seg.bigrams(a.question):
-            terms.setdefault("#" + g, BIGRAM_WEIGHT)
-        for g in seg.bigrams(" ".join(a.expansion)):
-            terms.setdefault("#" + g, BIGRAM_WEIGHT * EXPANSION_WEIGHT)
-        for g in seg.bigrams(" ".join(a.history_tokens)):
-            terms.setdefault("#" + g, BIGRAM_WEIGHT * HISTORY_WEIGHT)
-        return terms
+        """The weighted BM25 query of ``a`` (``QueryAnalyser.query_terms``)."""
+        return self.analyser.query_terms(a)
 
     def _embed_query(self, text: str) -> np.ndarray:
         """Query embedding with a small LRU cache: citizens ask the same questions again and again."""

@@ -53,7 +53,8 @@ def code_state() -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         pass
     pkg = Path(__file__).resolve().parents[1]
-    for name in ("retrieval.py", "answering.py", "segmentation.py", "documents/structure.py", "documents/chunking.py"):
+    for name in ("retrieval.py", "query.py", "answering.py", "quoting.py", "segmentation.py",
+                 "documents/structure.py", "documents/chunking.py"):
         f = pkg / name
         if f.exists():
             out[name] = hashlib.sha1(f.read_bytes()).hexdigest()[:10]

@@ -407,14 +407,15 @@ def variant_patches(variant: dict[str, float]) -> Iterator[None]:
     """Temporarily change what the engine builds and scores with (module-level names only):
     ``chunk`` (chunk size in characters), ``k1``/``b`` (BM25), ``bigram`` (index and query
     character bigrams besides jieba words), any upper-case constant of
-    :mod:`policyqa.retrieval` (fusion weights).  ``docprior`` is applied by :class:`DocPriorRunner`,
+    :mod:`policyqa.retrieval` (fusion weights) or :mod:`policyqa.query` (query word weights).  ``docprior`` is applied by :class:`DocPriorRunner`,
     ``dense_weight`` (``Settings.dense_weight``) by :func:`run_dataset`."""
     import policyqa.engine as engine
     import policyqa.indexer as eng  # the build's names (the engine opens with its own Segmenter)
+    import policyqa.query as query
     import policyqa.retrieval as retr
 
     saved_chunk, saved_sparse = eng.chunk_clauses, eng.SparseIndex
-    saved_consts = {k: getattr(retr, k) for k in variant if k.isupper() and hasattr(retr, k)}
+    saved_consts = {(m, k): getattr(m, k) for m in (retr, query) for k in variant if k.isupper() and hasattr(m, k)}
     if "chunk" in variant:
         size = int(variant["chunk"])
         eng.chunk_clauses = lambda clauses, titles, *_a, **_k: saved_chunk(clauses, titles, max_chars=size)
@@ -438,15 +439,15 @@ def variant_patches(variant: dict[str, float]) -> Iterator[None]:
                 return words + [a + b for run in _CJK_RUN.findall(text) for a, b in zip(run, run[1:])]
 
         eng.Segmenter = engine.Segmenter = _BigramSegmenter
-    for k in saved_consts:
-        setattr(retr, k, variant[k])
+    for m, k in saved_consts:
+        setattr(m, k, variant[k])
     try:
         yield
     finally:
         eng.chunk_clauses, eng.SparseIndex, eng.Segmenter = saved_chunk, saved_sparse, saved_seg
         engine.Segmenter = saved_seg
-        for k, v in saved_consts.items():
-            setattr(retr, k, v)
+        for (m, k), v in saved_consts.items():
+            setattr(m, k, v)
 
 
 class DocPriorRunner(EngineRunner):

@@ -1,0 +1,28 @@
+"""Query understanding (policyqa.query): words, weights, follow-ups, the BM25 query."""
+
+from policyqa import query, retrieval
+from policyqa.models import Turn
+from policyqa.query import BIGRAM_WEIGHT, HISTORY_WEIGHT, QueryAnalyser
+
+
+def test_retrieval_re_exports_query_analysis():
+    assert retrieval.QueryAnalysis is query.QueryAnalysis
+
+
+def test_the_retriever_reads_questions_with_its_analyser(engine):
+    r = engine.retriever
+    analyser = QueryAnalyser(r.segmenter, r.cues, r.clauses)
+    history = [Turn("保障性租赁住房主要解决哪些人的住房困难")]
+    for question, turns in (("公租房怎么分配", None), ("那农村的呢？", history)):
+        a = analyser.analyse(question, turns)
+        assert a == r.analyse(question, turns)
+        assert analyser.query_terms(a) == r.query_terms(a)
+
+
+def test_an_elliptical_follow_up_carries_the_previous_words(engine):
+    a = engine.retriever.analyse("那农村的呢？", [Turn("保障性租赁住房主要解决哪些人的住房困难")])
+    assert a.follow_up and a.history_tokens
+    assert all(a.weights[t] == HISTORY_WEIGHT for t in a.history_tokens)
+    terms = engine.retriever.query_terms(a)
+    assert all(terms[t] == w for t, w in a.weights.items())
+    assert any(k.startswith("#") and v == BIGRAM_WEIGHT for k, v in terms.items())  # the question's bigrams
