@@ -61,3 +61,9 @@ def test_front_matter_overrides_and_is_not_body_text():
 def test_a_revision_added_by_staff_moves_the_effective_date(kb):
     fund = by(kb, "住房公积金管理条例")
     assert "2019-03-24 修订" in fund.history and fund.effective == "2019-03-24"
+
+
+def test_a_header_line_wrapped_in_the_middle_of_an_act_is_read_whole(kb):
+    # 2019年8月26日 …《关于修改〈中华人民共和国土地管理法〉 / 〈中华人民共和国城市房地产管理法〉的决定》第三次修正
+    d = by(kb, "中华人民共和国城市房地产管理法")
+    assert "2019-08-26 修正" in d.history and d.effective >= "2019-08-26"

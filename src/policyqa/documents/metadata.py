@@ -111,7 +111,7 @@ def describe(doc: Document, stem: str = "", overrides: dict[str, Any] | None = N
             break
         header.append(ln)
     title, version = _title(lines[0] if lines else "", doc.title, stem)
-    head = "\n".join(header[1:] if header and header[0] == title else header)
+    head = "\n".join(_unwrap(header[1:] if header and header[0] == title else header))
     history = tuple(f"{y}-{int(mo):02d}-{int(d):02d} {act}" for y, mo, d, act in _DATE_ACT.findall(head))
     number = ""
     if m := _ORDER_NO.search(head):
@@ -139,6 +139,22 @@ def describe(doc: Document, stem: str = "", overrides: dict[str, Any] | None = N
     if "history" in (overrides or {}) and "effective" not in (overrides or {}):
         fields["effective"] = _effective(doc.text, fields["history"])  # a revision staff added counts
     return dataclasses.replace(doc, **fields)
+
+
+_ACT_END = re.compile(r"(?:通过|发布|公布|修订|修正|批准|施行|印发)[）)\]】。；;，,\s]*$")
+_DATED = re.compile(r"^[（(]?\s*\d{4}\s*年")
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Header lines with their wraps re-joined: a line that does not end its act (…《关于修改〈土地管理法〉)
+    continues on the next line unless that one starts a new date (〈城市房地产管理法〉的决定》第三次修正)."""
+    out: list[str] = []
+    for ln in lines:
+        if out and not _ACT_END.search(out[-1]) and not _DATED.match(ln):
+            out[-1] += ln
+        else:
+            out.append(ln)
+    return out
 
 
 def _title(first: str, current: str, stem: str) -> tuple[str, str]:
