@@ -196,3 +196,9 @@ def test_a_list_is_introduced_by_its_whole_introduction(kb_engine):
     a = kb_engine.ask("燃气用户擅自改装户内燃气设施会被怎么处罚")
     intro = [c.quote for c in a.citations if c.number == 49 and c.doc == "城镇燃气管理条例" and c.quote.endswith("：")]
     assert not intro or intro[0].startswith("违反本条例规定")
+
+
+def test_an_article_whose_one_sentence_says_it_ranks_first(kb_engine):
+    # 城镇燃气管理条例 第十五条 「国家对燃气经营实行许可证制度」 — not 第十八条, which only mentions 燃气经营者
+    hits = kb_engine.retriever.retrieve("燃气经营 许可证制度", k=3).hits
+    assert (hits[0].doc_title, hits[0].clause.number) == ("城镇燃气管理条例", 15)

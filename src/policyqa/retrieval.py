@@ -61,6 +61,7 @@ W_FOLLOW_NEAR = 0.1
 FOLLOW_NEAR_SPAN = 2
 W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
 W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
+W_SENTENCE = 0.2  # the best single sentence's coverage of the question (``_sentence_coverage``)
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,8 @@ class HybridRetriever:
         for pos in head:
             if fused[pos] > 0:
                 fused[pos] += W_COVERAGE * self.coverage(a, clauses[pos])
+                if W_SENTENCE:
+                    fused[pos] += W_SENTENCE * self._sentence_coverage(a, clauses[pos])
                 if a.answer_types:
                     said = sum(t.said(clauses[pos].text) for t in a.answer_types) / len(a.answer_types)
                     fused[pos] += W_ANSWER_TYPE * said
@@ -342,6 +345,22 @@ class HybridRetriever:
             if t in text or t in via_synonym:
                 found += w
         return found / total if total else 0.0
+
+    def _sentence_coverage(self, a: QueryAnalysis, clause: Clause) -> float:
+        """The best single sentence's IDF-weighted share of the question's own words: an article
+        whose one sentence says what was asked beats a long one that mentions the words apart."""
+        words = [t for t in a.tokens if len(t) > 1 and a.weights.get(t, 1.0) >= 1.0]
+        if not words or not clause.sentences:
+            return 0.0
+        weights = {t: (self.clauses.idf(t) if self.clauses.has(t) else 0.0) for t in words}
+        total = sum(weights.values()) or 1.0
+        targets = {t: [x for phrase, xs in a.synonyms if t in phrase or phrase in t for x in xs] for t in words}
+        best = 0.0
+        for s in clause.sentences:
+            text = fold(s.text).lower()
+            got = sum(w for t, w in weights.items() if t in text or any(x in text for x in targets[t]))
+            best = max(best, got / total)
+        return best
 
     def _filter_mask(self, doc: str | None, section: str | None, docs: frozenset[str] | None = None) -> np.ndarray:
         clauses = self.store.clauses
