@@ -30,15 +30,17 @@ def test_team_written_everyday_questions_behave_as_expected(kb_engine):
     # 74 everyday questions with the expected behaviour (answered with the key / partial / refused)
     b = evaluate(kb_engine, EVERYDAY)["behaviour"]
     assert b["n"] >= 40
-    assert b["useful_or_honest"] >= 0.72 and b["misleading"] <= 0.28
+    # measured 0.84 / 0.16 (README); the targets are 0.90 / 0.02
+    assert b["useful_or_honest"] >= 0.80 and b["misleading"] <= 0.20
 
 
 @pytest.mark.skipif(not KB.exists(), reason="../shared/eval is absent")
 def test_kb_questions(kb_engine):
     r = evaluate(kb_engine, KB)
-    assert r["hit_at_1"] >= 0.70 and r["hit_at_3"] >= 0.85
+    # measured hit@1 0.792, hit@3 0.885, gap rows honest 0.909 (README)
+    assert r["hit_at_1"] >= 0.75 and r["hit_at_3"] >= 0.85
     assert r["oos_refusal"] >= 0.90 and r["false_refusal"] <= 0.05
-    assert r["gap_honest"] >= 0.75
+    assert r["gap_honest"] >= 0.85
 
 
 @pytest.mark.skipif(not KB_DIALOGUES.exists(), reason="../shared/eval is absent")
