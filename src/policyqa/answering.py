@@ -19,7 +19,7 @@ from .intent import default_other_topics
 from .lead import direct_lead
 from .models import Answer, Citation, Document, RelatedClause, Validity, clause_reference
 from .quoting import Candidate, Quoter, quotable_sentences
-from .retrieval import HybridRetriever, Retrieval
+from .retrieval import HybridRetriever, Retrieval, word_share
 
 PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])x{1,4}(?:[—\-–]x{1,4})?(?![A-Za-z])")
 THANKS_RE = re.compile(r"^(谢谢|多谢|感谢|好的谢谢|thank)", re.IGNORECASE)
@@ -161,11 +161,9 @@ class Answerer:
         the quotes contain."""
         a = r.analysis
         idf = self.quoter.idf_weights(a)
-        text = fold("".join(c.sentence.text for c in picks)).lower()
-        via = {t for phrase, targets in a.synonyms if any(x in text for x in targets) for t in a.tokens if t in phrase or phrase in t}
         words = {t: w for t, w in idf.items() if t in a.tokens and a.weights.get(t, 1.0) > CUE_WEIGHT}
-        total = sum(words.values())
-        return sum(w for t, w in words.items() if t in text or t in via) / total if total else 1.0
+        share = word_share(words, fold("".join(c.sentence.text for c in picks)).lower(), a.synonyms)
+        return 1.0 if share is None else share
 
     def _continues(self, r: Retrieval) -> bool:
         """An elliptical follow-up (那会罚多少？ 交上去以后多久能批？) carries the grounding of the answer

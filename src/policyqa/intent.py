@@ -116,7 +116,7 @@ class AnswerType:
 
 def parse_answer_types(lines: Iterable[str]) -> tuple[AnswerType, ...]:
     """``[name]`` sections of ``ask: cue``, ``says: regex`` and ``unit: question regex => answer
-    regex`` lines (``#`` comments); ``{N}`` in a unit's answer regex stands for a number."""
+    regex`` lines (``#`` comments); ``{N}`` in a ``says`` or a unit's answer regex stands for a number."""
     out: list[AnswerType] = []
     name, cues, pats, units = None, [], [], []
 
@@ -137,7 +137,7 @@ def parse_answer_types(lines: Iterable[str]) -> tuple[AnswerType, ...]:
         if key.strip() == "ask" and value.strip():
             cues.append(value.strip())
         elif key.strip() == "says" and value.strip():
-            pats.append(value.strip())
+            pats.append(value.strip().replace("{N}", NUMBER))
         elif key.strip() == "unit" and "=>" in value:
             q, _, a = (v.strip() for v in value.partition("=>"))
             units.append((re.compile(q), re.compile(a.replace("{N}", NUMBER))))
@@ -166,8 +166,8 @@ class OtherTopics:
     topics: tuple[tuple[str, str], ...]  # (word, department), longest word first
 
     def found(self, question: str) -> tuple[str, str] | None:
-        """The first topic word in ``question`` and who handles it, or ``None``."""
-        return next(((w, d) for w, d in self.topics if w in question), None)
+        """The first (longest) topic word in ``question`` and who handles it, or ``None``."""
+        return next(iter(self.found_all(question)), None)
 
     def found_all(self, question: str) -> list[tuple[str, str]]:
         """Every topic word in ``question`` (longest first; a word inside a longer one found is skipped)."""

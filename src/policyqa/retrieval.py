@@ -61,7 +61,7 @@ W_FOLLOW_NEAR = 0.1
 FOLLOW_NEAR_SPAN = 2
 W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
 W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
-W_SENTENCE = 0.2  # the best single sentence's coverage of the question (``_sentence_coverage``)
+W_SENTENCE = 0.2  # the best single sentence's coverage of the question (``HybridRetriever.sentence_coverage``)
 
 
 @dataclass(frozen=True)
@@ -256,11 +256,12 @@ class HybridRetriever:
         fused = np.where(allowed, fused, -1.0)
         # coordination: reward clauses that cover more of the question's (IDF-weighted) words
         head = _top(fused, max(k, RERANK_DEPTH))
+        sentence_weights = self.sentence_weights(a) if W_SENTENCE else {}
         for pos in head:
             if fused[pos] > 0:
                 fused[pos] += W_COVERAGE * self.coverage(a, clauses[pos])
-                if W_SENTENCE:
-                    fused[pos] += W_SENTENCE * self._sentence_coverage(a, clauses[pos])
+                if sentence_weights:
+                    fused[pos] += W_SENTENCE * self.sentence_coverage(sentence_weights, a.synonyms, clauses[pos])
                 if a.answer_types:
                     said = sum(t.said(clauses[pos].text) for t in a.answer_types) / len(a.answer_types)
                     fused[pos] += W_ANSWER_TYPE * said
@@ -333,34 +334,23 @@ class HybridRetriever:
         text = fold(clause.text + clause.section + clause.subsection + self.doc_titles.get(clause.doc_id, "")).lower()
         # a word the corpus never uses (护照, 天气) weighs 1.5x its rarest word
         unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + (self.clauses.size - 0.5) / 1.5)
-        # an everyday word counts as found when one of its policy terms is (暖气 → 供热)
-        via_synonym = {
-            t for phrase, targets in a.synonyms if any(x in text for x in targets)
-            for t in (*a.tokens, *a.history_tokens) if t in phrase or phrase in t
+        weights = {
+            t: (self.clauses.idf(t) if self.clauses.has(t) else unknown_idf) * a.weights.get(t, 1.0)
+            for t in (*a.tokens, *a.history_tokens)  # a follow-up is read together with the question before it
         }
-        total = found = 0.0
-        for t in (*a.tokens, *a.history_tokens):  # a follow-up is read together with the question before it
-            w = (self.clauses.idf(t) if self.clauses.has(t) else unknown_idf) * a.weights.get(t, 1.0)
-            total += w
-            if t in text or t in via_synonym:
-                found += w
-        return found / total if total else 0.0
+        return word_share(weights, text, a.synonyms) or 0.0
 
-    def _sentence_coverage(self, a: QueryAnalysis, clause: Clause) -> float:
-        """The best single sentence's IDF-weighted share of the question's own words: an article
-        whose one sentence says what was asked beats a long one that mentions the words apart."""
+    def sentence_weights(self, a: QueryAnalysis) -> dict[str, float]:
+        """The question's own content words (two characters or more, full weight) by IDF, for
+        :meth:`sentence_coverage`; computed once per question."""
         words = [t for t in a.tokens if len(t) > 1 and a.weights.get(t, 1.0) >= 1.0]
-        if not words or not clause.sentences:
-            return 0.0
-        weights = {t: (self.clauses.idf(t) if self.clauses.has(t) else 0.0) for t in words}
-        total = sum(weights.values()) or 1.0
-        targets = {t: [x for phrase, xs in a.synonyms if t in phrase or phrase in t for x in xs] for t in words}
-        best = 0.0
-        for s in clause.sentences:
-            text = fold(s.text).lower()
-            got = sum(w for t, w in weights.items() if t in text or any(x in text for x in targets[t]))
-            best = max(best, got / total)
-        return best
+        return {t: (self.clauses.idf(t) if self.clauses.has(t) else 0.0) for t in words}
+
+    @staticmethod
+    def sentence_coverage(weights: dict[str, float], synonyms, clause: Clause) -> float:
+        """The best single sentence's share of ``weights`` (:meth:`sentence_weights`): an article
+        whose one sentence says what was asked beats a long one that mentions the words apart."""
+        return max((word_share(weights, fold(s.text).lower(), synonyms) or 0.0 for s in clause.sentences), default=0.0)
 
     def _filter_mask(self, doc: str | None, section: str | None, docs: frozenset[str] | None = None) -> np.ndarray:
         clauses = self.store.clauses
@@ -390,6 +380,17 @@ class HybridRetriever:
 
 # a "title" that is only an organisation's name (a notice whose first line is its issuer)
 _ORGANISATION = re.compile(r"(?:部|局|厅|委|办|署|院|会|政府|办公室|办公厅)$")
+
+
+def word_share(weights: dict[str, float], text: str, synonyms) -> float | None:
+    """The share of ``weights`` (word → weight) whose word ``text`` contains, itself or through one
+    of its policy terms (暖气 counts where 供热 is: ``QueryAnalysis.synonyms``); ``None`` when the
+    weights sum to 0.  ``text`` is in matching form (folded, lower-case)."""
+    total = sum(weights.values())
+    if not total:
+        return None
+    via = {t for phrase, targets in synonyms if any(x in text for x in targets) for t in weights if t in phrase or phrase in t}
+    return sum(w for t, w in weights.items() if t in text or t in via) / total
 
 
 def _short_title(title: str) -> str:
