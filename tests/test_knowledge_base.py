@@ -114,7 +114,7 @@ def test_a_short_article_is_quoted_whole_without_its_label(kb_engine):
 def test_a_long_list_article_quotes_its_matching_items(kb_engine):
     # 第十八条 of 城镇燃气管理条例 lists what a gas company must not do; a question naming one of the
     # acts gets the introduction and that item, not just the first items
-    a = kb_engine.ask("燃气经营者 要求燃气用户购买其指定的产品")
+    a = kb_engine.ask("燃气公司要求燃气用户购买其指定的产品，这合法吗？")
     quotes = [c.quote for c in a.citations if c.doc == "城镇燃气管理条例" and c.number == 18]
     assert any("下列行为" in q for q in quotes) and any("指定的产品" in q for q in quotes)
 
@@ -202,3 +202,30 @@ def test_an_article_whose_one_sentence_says_it_ranks_first(kb_engine):
     # 城镇燃气管理条例 第十五条 「国家对燃气经营实行许可证制度」 — not 第十八条, which only mentions 燃气经营者
     hits = kb_engine.retriever.retrieve("燃气经营 许可证制度", k=3).hits
     assert (hits[0].doc_title, hits[0].clause.number) == ("城镇燃气管理条例", 15)
+
+
+def test_a_keyword_search_quotes_the_whole_article(kb_engine):
+    # staff searching 移交资料 get 第二十四条 whole: its list of what is handed over, not one paragraph
+    a = kb_engine.ask("物业服务企业 退出 移交资料")
+    c = a.citations[0]
+    assert (c.doc, c.number) == ("宁夏回族自治区物业管理条例", 24)
+    assert "移交下列材料和财物" in c.quote and "（五）" in c.quote and not c.quote.startswith("第")
+
+
+def test_a_list_after_another_sentence_of_its_article_keeps_its_items(kb_engine):
+    # 第六条: 建设单位应当…配置物业服务用房。物业服务用房的配置应当符合下列规定：（一）…千分之四…
+    a = kb_engine.ask("新建小区的物业服务用房要按多大比例配？")
+    quotes = "".join(c.quote for c in a.citations if c.number == 6)
+    assert "千分之四" in quotes and a.status == "answered"
+    assert not any(c.quote.endswith("：") for c in a.citations)
+
+
+def test_a_share_of_a_fee_answers_how_much_is_refunded(kb_engine):
+    # 供热条例 第二十四条: 退还日标准采暖费的百分之五十 answers 暖气费…退多少 (a share, not a sum in 元)
+    a = kb_engine.ask("温度不达标，这段时间的暖气费能退吗，退多少")
+    assert a.status == "answered" and "百分之五十" in a.answer
+
+
+def test_a_number_of_heating_seasons_answers_how_many_years(kb_engine):
+    a = kb_engine.ask("新房的供热设施保修期是几年？")
+    assert a.status == "answered" and "两个供热期" in a.answer

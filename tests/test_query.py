@@ -26,3 +26,11 @@ def test_an_elliptical_follow_up_carries_the_previous_words(engine):
     terms = engine.retriever.query_terms(a)
     assert all(terms[t] == w for t, w in a.weights.items())
     assert any(k.startswith("#") and v == BIGRAM_WEIGHT for k, v in terms.items())  # the question's bigrams
+
+
+def test_a_keyword_search_is_told_from_a_question(engine):
+    r = engine.retriever
+    for search in ("住房公积金 提取情形", "施工图免审范围", "物业服务企业 退出 移交资料"):
+        assert r.analyse(search).keyword_search, search
+    for question in ("公积金怎么提取？", "租房可以提取公积金吗", "我家暖气不热", "供热期间卧室最低温度是多少摄氏度"):
+        assert not r.analyse(question).keyword_search, question

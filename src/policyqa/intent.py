@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 
 PLAN_LEVELS = frozenset({"工作计划"})
+NATIONAL_LEVELS = frozenset({"法律", "行政法规", "部门规章"})  # the rest is the province's own: more specific where it applies
 LAW_LEVELS = frozenset({"法律", "行政法规", "地方性法规", "部门规章", "地方政府规章"})
 
 

@@ -11,6 +11,8 @@ character bigrams).  ``HybridRetriever`` (``policyqa.retrieval``) uses both.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +28,10 @@ HISTORY_WEIGHT = 0.45
 CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 罚多少)
 
 
+KEYWORD_SEARCH_CHARS = 24
+# words and marks that make a query a question, not a keyword search
+_ASKS = re.compile(r"[？?吗呢吧么]|怎|什么|啥|多少|几[个天年月号次岁]|哪|谁|能不能|可不可以|可以|是否|有没有|如何|为何|为什么|我|咱")
+
 @dataclass(frozen=True)
 class QueryAnalysis:
     """What the retriever made of a question."""
@@ -40,6 +46,13 @@ class QueryAnalysis:
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (everyday phrase, policy terms) found
     answer_types: tuple[AnswerType, ...] = ()  # what the question asks for (amount, duration …)
     previous: tuple[str, ...] = ()  # a follow-up's previous answer: its clauses (``doc_id#number``)
+
+    @property
+    def keyword_search(self) -> bool:
+        """True for a staff-style keyword search (``住房公积金 提取情形``, ``施工图免审范围``): a short
+        query (≤ ``KEYWORD_SEARCH_CHARS``) that asks nothing in words; its answer is the article itself."""
+        q = self.question.strip()
+        return len(q) <= KEYWORD_SEARCH_CHARS and not _ASKS.search(q) and not self.follow_up
 
 
 class QueryAnalyser:

@@ -31,6 +31,8 @@ LIST_CHARS = 220  # a list introduced by 下列… is quoted whole up to this ma
 # follows the rule, the figure follows the condition), and half an article misleads (kb_questions:
 # key in answer 0.47 → see README); longer articles are quoted by their best sentences and items
 WHOLE_ARTICLE_CHARS = 200
+DETAIL_TYPES = frozenset({"amount", "duration", "authority", "contact"})  # details a quote states or not (answering.PARTIAL_TYPES)
+WHOLE_ARTICLE_CHARS_SEARCH = 420  # a keyword search (``QueryAnalysis.keyword_search``) gets longer articles whole
 _INTRODUCES_LIST = re.compile(r"[：:]$|下列[^。；]*[：:]?$")
 _ENDS_SENTENCE = re.compile(r"[。！？；!?;][”’」』）)]*$")
 LIST_QUESTION_RE = re.compile(r"哪些|什么|如何|怎么|怎样|措施|举措|要求|条件|政策|规定|内容|办法|流程|程序")
@@ -99,7 +101,8 @@ class Quoter:
             if any(_overlaps(c, p) for p in picks):
                 continue
             picks.append(c)
-        whole = self._whole_article(best)
+        picks = self._with_stated_detail(picks, cands, a)
+        whole = self._whole_article(best, WHOLE_ARTICLE_CHARS_SEARCH if a.keyword_search else WHOLE_ARTICLE_CHARS)
         if whole is not None:
             others = [p for p in picks if p.hit.clause.clause_id != best.hit.clause.clause_id]
             # another short article is quoted whole too (its remedy follows its rule: 协商不成的，…)
@@ -111,15 +114,30 @@ class Quoter:
             picks = [self._continued(c, picks, CONTINUE_CHARS) if c is best else c for c in picks]
         return self._with_listed_items(picks, idf)
 
+    def _with_stated_detail(self, picks: list[Candidate], cands: list[Candidate], a: QueryAnalysis) -> list[Candidate]:
+        """An amount, time-limit or authority question gets the leading clause's sentence that states
+        it (按不低于建筑总面积的千分之四配置 under 按多大比例配), when no quote of that clause does: it
+        joins the quotes after the leading one, in place of the weakest other quote if they are full."""
+        asked = [t for t in a.answer_types if t.name in DETAIL_TYPES]
+        lead_id = picks[0].hit.clause.clause_id
+        if not asked or any(t.said(p.sentence.text, a.question) for t in asked for p in picks if p.hit.clause.clause_id == lead_id):
+            return picks
+        stating = next((c for c in cands if c.hit.clause.clause_id == lead_id and c.score > 0 and not any(_overlaps(c, p) for p in picks)
+                        and any(t.said(c.sentence.text, a.question) for t in asked)), None)
+        if stating is None:
+            return picks
+        rest = picks[1:] if len(picks) < self.max_quotes else picks[1:-1]
+        return [picks[0], stating] + rest
+
     @staticmethod
-    def _whole_article(c: Candidate) -> Candidate | None:
+    def _whole_article(c: Candidate, limit: int = WHOLE_ARTICLE_CHARS) -> Candidate | None:
         """The whole body of the quote's article (label left out) when it is a legal article of at
-        most ``WHOLE_ARTICLE_CHARS`` characters; ``None`` otherwise."""
+        most ``limit`` characters; ``None`` otherwise."""
         clause = c.hit.clause
         if not clause.is_article or not clause.sentences:
             return None
         start, end = clause.sentences[0].start, clause.sentences[-1].end
-        if end - start > WHOLE_ARTICLE_CHARS:
+        if end - start > limit:
             return None
         return Candidate(c.hit, Sentence(clause.text[start:end], start, end), c.score)
 
@@ -152,17 +170,20 @@ class Quoter:
         own: a short list (≤ ``LIST_CHARS``) is quoted whole, a long one by its items that share the
         most words with the question (up to ``max_quotes`` quotes in all)."""
         out: list[Candidate] = []
+        listed: set[str] = set()  # clauses whose list is quoted already (one list per clause)
         for i, c in enumerate(picks):
             c = self._list_intro(c) or c  # an item quoted alone gets the sentence that introduces it
             if any(_overlaps(c, o) for o in out):
                 continue  # two items of one list share their introduction: quote it once
-            if not _INTRODUCES_LIST.search(c.sentence.text) or any(o.hit.clause.clause_id == c.hit.clause.clause_id for o in out):
+            clause_id = c.hit.clause.clause_id
+            if not _INTRODUCES_LIST.search(c.sentence.text) or clause_id in listed:
                 out.append(c)
                 continue
             items = [p for p in c.hit.clause.parts if p.kind in ("item", "subitem") and p.start >= c.sentence.end]
             if not items:
                 out.append(c)
                 continue
+            listed.add(clause_id)
             text = c.hit.clause.text
             end = items[-1].end
             if end - c.sentence.start <= LIST_CHARS:

@@ -35,7 +35,7 @@ from .index.sparse import SparseIndex
 from .index.storage import Store
 from .models import Chunk, Clause, Hit, Turn
 from .folding import fold
-from .intent import LAW_LEVELS, PLAN_LEVELS, AnswerType, default_cues
+from .intent import LAW_LEVELS, NATIONAL_LEVELS, PLAN_LEVELS, AnswerType, default_cues
 from .query import QueryAnalyser, QueryAnalysis
 from .segmentation import Segmenter
 
@@ -53,12 +53,13 @@ UNKNOWN_IDF_FACTOR = 1.5
 QUERY_CACHE_SIZE = 2048
 DENSE_CANDIDATES = 100
 W_KIND = 0.15  # a question's lean (plan vs law, ``intent.QuestionCues``) favours that kind of document
-MAX_KIND_VOTES = 2  # the lean counts once per cue it leads by, up to this many
+MAX_KIND_VOTES = 3  # the lean counts once per cue it leads by, up to this many
 W_FOLLOW_DOC = 0.15  # an elliptical follow-up favours the document(s) the previous answer cited
 # … and the articles next to the one it cited (not that one: it already has the previous question's
 # words), unless a penalty is asked (set out in the 法律责任 chapter, not beside the duty)
 W_FOLLOW_NEAR = 0.1
 FOLLOW_NEAR_SPAN = 2
+W_LOCAL = 0.03  # a local regulation (地方性法规) is the more specific rule where it applies: a slight lead over national ones
 W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
 W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
 W_SENTENCE = 0.2  # the best single sentence's coverage of the question (``HybridRetriever.sentence_coverage``)
@@ -101,6 +102,7 @@ class HybridRetriever:
         doc_pos = {d.doc_id: i for i, d in enumerate(store.documents)}
         self._doc_plan = np.array([d.level in PLAN_LEVELS for d in store.documents] or [False], dtype=bool)
         self._doc_law = np.array([d.level in LAW_LEVELS for d in store.documents] or [False], dtype=bool)
+        self._doc_local = np.array([d.level not in NATIONAL_LEVELS for d in store.documents] or [False], dtype=bool)
         self._doc_pos = doc_pos
         # names a question may call a document by: 中华人民共和国建筑法 → 建筑法; 宁夏回族自治区供热条例 → 供热条例
         self._doc_names = [
@@ -177,6 +179,8 @@ class HybridRetriever:
             kind, lead = self.cues.lean(question)
             if kind and self._plans_and_laws:
                 bonus[self._doc_plan if kind == "plan" else self._doc_law] += W_KIND * min(lead, MAX_KIND_VOTES)
+            if self._doc_local.any() and not self._doc_local.all():
+                bonus[self._doc_local] += W_LOCAL
             if follow_up and history:
                 for ref in history[-1].clauses:
                     pos = self._doc_pos.get(ref.split("#", 1)[0])
