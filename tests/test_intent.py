@@ -89,3 +89,23 @@ def test_other_departments_topics_are_data():
     assert default_other_topics().found("公租房怎么申请？") is None
     parsed = parse_other_topics(["# comment", "护照 => 出入境", "签证"])
     assert parsed.found("办签证") == ("签证", "") and parsed.found("护照丢了") == ("护照", "出入境")
+
+
+def test_a_share_of_a_fee_or_a_count_of_heating_seasons_is_in_the_unit_asked():
+    from policyqa.intent import asked_types
+
+    q = "暖气不热，这段时间的暖气费能退多少？"
+    (amount,) = [t for t in asked_types(q) if t.name == "amount"]
+    assert amount.said("供热单位应当按日向热用户退还日标准采暖费的百分之五十", q)
+    q = "暖气设施保修管几年？"
+    (years,) = [t for t in asked_types(q) if t.name == "duration"]
+    assert years.said("供热设施的保修期为两个供热期", q) and not years.said("保修期内由建设单位负责维护", q)
+
+
+def test_a_scope_question_is_answered_by_the_scope_article():
+    from policyqa.intent import asked_types
+
+    q = "农村的自来水也归供水条例管吗？"
+    (scope,) = [t for t in asked_types(q) if t.name == "scope"]
+    assert scope.said("从事供水工作、使用供水及其相关管理活动，适用本条例。")
+    assert not scope.said("县级以上地方人民政府应当采取措施，推动农村供水规范化建设")
