@@ -109,3 +109,12 @@ def test_a_scope_question_is_answered_by_the_scope_article():
     (scope,) = [t for t in asked_types(q) if t.name == "scope"]
     assert scope.said("从事供水工作、使用供水及其相关管理活动，适用本条例。")
     assert not scope.said("县级以上地方人民政府应当采取措施，推动农村供水规范化建设")
+
+
+def test_a_vague_number_does_not_ask_for_one():
+    from policyqa.intent import asked_types
+
+    names = lambda q: {t.name for t in asked_types(q)}  # noqa: E731
+    assert "duration" not in names("小区交房好几年了一直没有业主大会，什么条件下开发商该申请成立？")
+    assert "amount" not in names("有十几户业主不交物业费，物业公司能怎么办？")
+    assert "duration" in names("暖气设施保修管几年？") and "amount" in names("一个单间最多能住几个人？")

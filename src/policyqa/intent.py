@@ -92,6 +92,15 @@ def default_cues() -> QuestionCues:
 NUMBER = "[0-9０-９一二三四五六七八九十两][0-9０-９一二三四五六七八九十百千万两.．]*"
 
 
+# 几 that tells, not asks: 好几年了, 十几户, 这几天, 前几次 state a vague number
+_TELLING_JI = re.compile(r"(?:(?<=[好十这那过没近头])|(?<=[^提]前))几(?=[个年天月日次户回趟遍人家栋层])")
+
+
+def asking_part(question: str) -> str:
+    """``question`` with its vague numbers (好几年, 十几户) masked, so that only a real 几 asks."""
+    return _TELLING_JI.sub("若干", question) if "几" in question else question
+
+
 @dataclass(frozen=True)
 class AnswerType:
     """A kind of question (amount, duration, penalty …): its question cues and the patterns an
@@ -105,10 +114,12 @@ class AnswerType:
     units: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
 
     def asked(self, question: str) -> bool:
+        question = asking_part(question)
         return any(c in question for c in self.cues)
 
     def said(self, text: str, question: str = "") -> bool:
         """Does ``text`` say this kind of thing — in the unit ``question`` asks for, if it names one?"""
+        question = asking_part(question)
         wanted = [a for q, a in self.units if question and q.search(question)]
         if wanted:
             return any(a.search(text) for a in wanted)
