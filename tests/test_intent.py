@@ -118,3 +118,14 @@ def test_a_vague_number_does_not_ask_for_one():
     assert "duration" not in names("小区交房好几年了一直没有业主大会，什么条件下开发商该申请成立？")
     assert "amount" not in names("有十几户业主不交物业费，物业公司能怎么办？")
     assert "duration" in names("暖气设施保修管几年？") and "amount" in names("一个单间最多能住几个人？")
+
+
+def test_where_to_look_and_how_far_are_details_asked():
+    from policyqa.intent import asked_types
+
+    q = "水质检测报告在哪个网站能查到？"
+    (contact,) = [t for t in asked_types(q) if t.name == "contact"]
+    assert not contact.said("供水单位应当按照规定公开水质信息") and contact.said("可登录 https://zjt.nx.gov.cn 查询")
+    q = "暖气管道的安全保护距离是几米？"
+    (amount,) = [t for t in asked_types(q) if t.name == "amount"]
+    assert amount.said("管道两侧各五米范围内", q) and not amount.said("在供热设施安全保护范围内不得建设建筑物", q)
