@@ -229,3 +229,9 @@ def test_a_share_of_a_fee_answers_how_much_is_refunded(kb_engine):
 def test_a_number_of_heating_seasons_answers_how_many_years(kb_engine):
     a = kb_engine.ask("新房的供热设施保修期是几年？")
     assert a.status == "answered" and "两个供热期" in a.answer
+
+
+def test_a_question_about_when_a_period_starts_quotes_the_start(kb_engine):
+    # 建设工程质量管理条例 第四十条: the list of minimum periods, and 保修期，自竣工验收合格之日起计算
+    a = kb_engine.ask("防水保修5年，是从拿钥匙那天开始算吗？")
+    assert not a.refused and "自竣工验收合格之日起计算" in a.answer

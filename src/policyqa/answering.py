@@ -25,7 +25,7 @@ PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])x{1,4}(?:[—\-–]x{1,4})?(?![A-Za-z
 THANKS_RE = re.compile(r"^(谢谢|多谢|感谢|好的谢谢|thank)", re.IGNORECASE)
 GREETING_RE = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|在不在|谢谢|感谢|你是谁|你是真人|你是机器人)", re.IGNORECASE)
 # kinds of detail whose absence makes an answer partial, and how the answer names what is missing
-PARTIAL_TYPES = {"contact": "联系电话、网址或办理地点", "duration": "具体期限", "authority": "具体负责的部门或单位",
+PARTIAL_TYPES = {"contact": "联系电话、网址或办理地点", "start": "起算时间", "duration": "具体期限", "authority": "具体负责的部门或单位",
                  "amount": "具体数额或标准"}  # most specific first
 # confidence of an answer whose quotes miss the asked detail: a partial answer stays below the
 # answer threshold (×0.95 of it); an answer whose quotes do not say the kind of thing asked is scaled

@@ -31,7 +31,7 @@ LIST_CHARS = 220  # a list introduced by 下列… is quoted whole up to this ma
 # follows the rule, the figure follows the condition), and half an article misleads (kb_questions:
 # key in answer 0.47 → see README); longer articles are quoted by their best sentences and items
 WHOLE_ARTICLE_CHARS = 200
-DETAIL_TYPES = frozenset({"amount", "duration", "authority", "contact"})  # details a quote states or not (answering.PARTIAL_TYPES)
+DETAIL_TYPES = frozenset({"amount", "duration", "authority", "contact", "start"})  # details a quote states or not (answering.PARTIAL_TYPES)
 WHOLE_ARTICLE_CHARS_SEARCH = 420  # a keyword search (``QueryAnalysis.keyword_search``) gets longer articles whole
 _INTRODUCES_LIST = re.compile(r"[：:]$|下列[^。；]*[：:]?$")
 _ENDS_SENTENCE = re.compile(r"[。！？；!?;][”’」』）)]*$")
