@@ -235,3 +235,13 @@ def test_a_question_about_when_a_period_starts_quotes_the_start(kb_engine):
     # 建设工程质量管理条例 第四十条: the list of minimum periods, and 保修期，自竣工验收合格之日起计算
     a = kb_engine.ask("防水保修5年，是从拿钥匙那天开始算吗？")
     assert not a.refused and "自竣工验收合格之日起计算" in a.answer
+
+
+def test_a_glossary_article_answers_only_what_a_term_means(kb_engine):
+    # 城镇燃气管理条例 第五十三条 (本条例下列用语的含义) names every term of the regulation
+    def first(q):
+        h = kb_engine.retriever.retrieve(q, k=3, docs=kb_engine.answer_docs).hits[0]
+        return (h.doc_title, h.clause.number)
+
+    assert first("燃气设施是指什么？") == ("城镇燃气管理条例", 53)
+    assert first("今年政府有没有老燃气管网更新改造的计划？") != ("城镇燃气管理条例", 53)

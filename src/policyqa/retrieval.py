@@ -62,6 +62,7 @@ FOLLOW_NEAR_SPAN = 2
 W_LOCAL = 0.03  # a local regulation (地方性法规) is the more specific rule where it applies: a slight lead over national ones
 W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
 W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
+W_GLOSSARY = 0.15  # a glossary article (本条例下列用语的含义) names every term: it answers only "what is …?"
 W_SENTENCE = 0.2  # the best single sentence's coverage of the question (``HybridRetriever.sentence_coverage``)
 
 
@@ -119,6 +120,7 @@ class HybridRetriever:
                 self._citing.setdefault(ref, []).append(pos)
         self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
         self._clause_pos = {c.key: i for i, c in enumerate(store.clauses)}
+        self._glossary = np.array([bool(_GLOSSARY.search(c.text[:40])) for c in store.clauses] or [False], dtype=bool)
         self._doc_clauses: dict[str, list[int]] = {}  # doc_id -> its clause positions, in order
         for pos, c in enumerate(store.clauses):
             self._doc_clauses.setdefault(c.doc_id, []).append(pos)
@@ -261,6 +263,7 @@ class HybridRetriever:
         # coordination: reward clauses that cover more of the question's (IDF-weighted) words
         head = _top(fused, max(k, RERANK_DEPTH))
         sentence_weights = self.sentence_weights(a) if W_SENTENCE else {}
+        defining = any(t.name in ("definition", "scope") for t in a.answer_types)
         for pos in head:
             if fused[pos] > 0:
                 fused[pos] += W_COVERAGE * self.coverage(a, clauses[pos])
@@ -269,6 +272,8 @@ class HybridRetriever:
                 if a.answer_types:
                     said = sum(t.said(clauses[pos].text) for t in a.answer_types) / len(a.answer_types)
                     fused[pos] += W_ANSWER_TYPE * said
+                if self._glossary[pos] and not defining:
+                    fused[pos] -= W_GLOSSARY
         order = _top(fused, max(k, 1))
         chunk_evidence = self._chunk_evidence(s_chunk_all, chunk_dense)
         hits = []
@@ -395,6 +400,10 @@ def word_share(weights: dict[str, float], text: str, synonyms) -> float | None:
         return None
     via = {t for phrase, targets in synonyms if any(x in text for x in targets) for t in weights if t in phrase or phrase in t}
     return sum(w for t, w in weights.items() if t in text or t in via) / total
+
+
+# the glossary article of a law: 本条例下列用语的含义：… / 本条例中，下列用语的含义是：…
+_GLOSSARY = re.compile(r"本(?:条例|法|办法|规定)(?:中，)?下列用语")
 
 
 def _short_title(title: str) -> str:
