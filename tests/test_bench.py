@@ -78,20 +78,6 @@ def test_bench_main_writes_results_table_and_plot(tmp_path, capsys):
     assert list((tmp_path / "out" / "plots").glob("*.png"))
 
 
-def test_variant_patches_are_restored():
-    import policyqa.engine as engine
-    import policyqa.indexer as eng
-    import policyqa.query as query
-    import policyqa.retrieval as retr
-    from policyqa.bench.quality import parse_variant, variant_patches
-
-    before = (eng.chunk_clauses, eng.SparseIndex, eng.Segmenter, engine.Segmenter, retr.W_DENSE, query.EXPANSION_WEIGHT)
-    with variant_patches(parse_variant("chunk=300,k1=1.5,bigram=1,W_DENSE=0.5,EXPANSION_WEIGHT=0.9")):
-        assert retr.W_DENSE == 0.5 and query.EXPANSION_WEIGHT == 0.9 and eng.SparseIndex is not before[1]
-        assert eng.Segmenter is engine.Segmenter is not before[2]
-    assert (eng.chunk_clauses, eng.SparseIndex, eng.Segmenter, engine.Segmenter, retr.W_DENSE, query.EXPANSION_WEIGHT) == before
-
-
 def test_corpus_builder_reaches_the_target(tmp_path):
     from policyqa.bench.corpus_builder import build_corpus
 

@@ -14,10 +14,10 @@ from policyqa.manager import (
     DocumentTooLargeError,
     IndexManager,
     IndexNotReadyError,
-    IndexStatus,
     UnsupportedDocumentTypeError,
     safe_filename,
 )
+from policyqa.rebuild import IndexStatus
 
 NEW_DOC = """关于规范住宅小区物业服务的通知
 一、总体要求

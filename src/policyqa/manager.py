@@ -12,7 +12,8 @@ remove a corpus document while that engine keeps answering:
    the checks and the file operations, each with its undo, live in :mod:`policyqa.corpus`;
 3. a background thread runs ``QAEngine.build(settings, progress=...)`` (which itself builds
    into a temp folder and swaps the index directory atomically) through an
-   :class:`~policyqa.factory.EngineFactory` (shared models, warm-up);
+   :class:`~policyqa.factory.EngineFactory` (shared models, warm-up); its state, progress
+   and thread are a :class:`~policyqa.rebuild.Rebuild`;
 4. on success the new engine replaces the old one in one assignment; on failure the corpus
    change is rolled back (the new file removed / the removed file restored), the old engine
    keeps answering and :meth:`status` reports ``failed`` with the message.
@@ -30,7 +31,6 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from .config import Settings
@@ -58,6 +58,7 @@ from .errors import (  # noqa: F401 - the three service errors are re-exported f
     UnsupportedDocumentTypeError,
 )
 from .factory import WARMUP_QUESTION, Builder, EngineFactory, Progress  # noqa: F401 - WARMUP_QUESTION re-exported
+from .rebuild import IndexState, IndexStatus, Rebuild  # noqa: F401 - IndexState/IndexStatus re-exported
 from .recovery import recover
 
 if TYPE_CHECKING:
@@ -65,33 +66,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-IndexState = Literal["idle", "building", "failed"]
-
 READ_ONLY_MESSAGE = ("本实例是只读副本，不能上传或删除文件：请在管理实例（POLICYQA_ROLE=writer）上操作，"
                      "发布后本实例会自动加载新索引")
-
-
-@dataclass(frozen=True)
-class IndexStatus:
-    """A snapshot of the index: what is loaded and what the background build is doing.
-
-    ``state`` is ``idle`` (nothing running; the last change, if any, succeeded), ``building``
-    or ``failed`` (the last change was rolled back; ``message`` says why).  ``stage``/``done``/
-    ``total`` are the build's progress callbacks.  ``documents``/``chunks`` describe the engine
-    currently answering.
-    """
-
-    state: IndexState
-    stage: str
-    done: int
-    total: int
-    message: str
-    started_at: datetime | None
-    finished_at: datetime | None
-    documents: int
-    chunks: int
-    operation: str = ""
-    ready: bool = True
 
 
 @dataclass(frozen=True)
@@ -106,10 +82,6 @@ class DocumentChange:
     size: int
     status: IndexStatus
     warnings: tuple[str, ...] = ()  # what of the file could not be read (pages without a text layer …)
-
-
-def _now() -> datetime:
-    return datetime.now(tz=UTC)
 
 
 class IndexManager:
@@ -154,32 +126,24 @@ class IndexManager:
         progress: Progress | None = None,
     ) -> None:
         self.settings = settings
-        self._observer = progress
         self._factory = EngineFactory(settings, engine, warmup=warmup, builder=builder, loader=loader)
         self._lock = threading.Lock()
         self._engine: QAEngine | None = engine
-        self._thread: threading.Thread | None = None
-        self._state: IndexState = "idle"
-        self._stage = "loaded" if engine is not None else ""
-        self._done = 0
-        self._total = 0
-        self._message = ""
-        self._operation = ""
-        self._started_at: datetime | None = None
-        self._finished_at: datetime | None = None
+        self._rebuild = Rebuild(self._lock, progress, stage="loaded" if engine is not None else "")
         self._counts: tuple[int, int] | None = None
         if engine is None and load:
             recover(settings)
             if background:
                 self._start(CorpusEdit("load"), initial=True)
             else:
-                self._observe("starting", 0, 0)
-                loaded = self._factory.load(self._progress)
-                self._observe("warmup", 0, 1)
+                rebuild = self._rebuild
+                rebuild.observe("starting", 0, 0)
+                loaded = self._factory.load(rebuild.progress)
+                rebuild.observe("warmup", 0, 1)
                 self._factory.warm(loaded)
                 self._engine = loaded
-                self._stage = "loaded"
-                self._observe("done", 1, 1)
+                rebuild.stage = "loaded"
+                rebuild.observe("done", 1, 1)
 
     # -- the engine ------------------------------------------------------------------------
 
@@ -197,31 +161,15 @@ class IndexManager:
 
     @property
     def busy(self) -> bool:
-        with self._lock:
-            return self._state == "building"
+        return self._rebuild.building
 
     def status(self) -> IndexStatus:
         with self._lock:
-            documents, chunks = self._engine_counts()
-            return IndexStatus(
-                state=self._state,
-                stage=self._stage,
-                done=self._done,
-                total=self._total,
-                message=self._message,
-                started_at=self._started_at,
-                finished_at=self._finished_at,
-                documents=documents,
-                chunks=chunks,
-                operation=self._operation,
-                ready=self._engine is not None,
-            )
+            return self._status_locked()
 
     def wait(self, timeout: float | None = None) -> IndexStatus:
         """Block until the running build (if any) has finished; return the status."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        self._rebuild.wait(timeout)
         return self.status()
 
     def adopt(self, engine: QAEngine) -> None:
@@ -229,7 +177,7 @@ class IndexManager:
         with self._lock:
             self._engine = engine
             self._counts = None
-            self._stage = "loaded"
+            self._rebuild.stage = "loaded"
 
     def close(self, timeout: float | None = 30.0) -> None:
         """Wait for a running build to finish (it is not interruptible)."""
@@ -255,11 +203,11 @@ class IndexManager:
         upload = parse_upload(name, data, overrides, DocumentLimits.from_settings(self.settings))
         check_new(upload, self.engine.documents(), self.settings.corpus_dir)
         with self._lock:
-            self._reserve_locked()
+            self._rebuild.reserve_locked()
             try:
                 edit = write_upload(self.settings.corpus_dir, upload)
             except BaseException:
-                self._state, self._stage = "idle", ""
+                self._rebuild.release_locked()
                 raise
             status = self._start_locked(edit)
         logger.info("added %s (%d bytes) to the corpus; rebuilding the index", name, len(data))
@@ -280,11 +228,11 @@ class IndexManager:
         source = source_file(self.settings.corpus_dir, info.path, doc_id)
         size = source.stat().st_size
         with self._lock:
-            self._reserve_locked()
+            self._rebuild.reserve_locked()
             try:
                 edit = move_aside(self.settings, source)
             except BaseException:
-                self._state, self._stage = "idle", ""
+                self._rebuild.release_locked()
                 raise
             status = self._start_locked(edit)
         logger.info("removed %s from the corpus; rebuilding the index", source.name)
@@ -294,7 +242,7 @@ class IndexManager:
         """Rebuild the index from the corpus as it is (e.g. after files were copied in by hand)."""
         self._check_writer()
         with self._lock:
-            self._reserve_locked()
+            self._rebuild.reserve_locked()
             return self._start_locked(CorpusEdit("rebuild"))
 
     # -- internals ---------------------------------------------------------------------------
@@ -305,53 +253,38 @@ class IndexManager:
 
     def _check_not_busy(self) -> None:
         self._check_writer()
-        with self._lock:
-            if self._state == "building":
-                raise IndexBusyError("索引正在重建，请稍后再试")
-
-    def _reserve_locked(self) -> None:
-        if self._state == "building":
-            raise IndexBusyError("索引正在重建，请稍后再试")
-        self._state = "building"
-        self._stage = "queued"
+        self._rebuild.check_idle()
 
     def _start(self, job: CorpusEdit, *, initial: bool = False) -> IndexStatus:
         with self._lock:
-            self._reserve_locked()
+            self._rebuild.reserve_locked()
             return self._start_locked(job, initial=initial)
 
     def _start_locked(self, job: CorpusEdit, *, initial: bool = False) -> IndexStatus:
-        self._stage, self._done, self._total = "starting", 0, 0
-        self._message = ""
-        self._operation = job.operation
-        self._started_at, self._finished_at = _now(), None
-        thread = threading.Thread(
-            target=self._run, args=(job, initial), name=f"policyqa-index-{job.operation.split()[0]}", daemon=True
-        )
-        self._thread = thread
-        thread.start()
-        return IndexStatus(
-            state="building", stage="starting", done=0, total=0, message="", started_at=self._started_at,
-            finished_at=None, documents=self._engine_counts()[0], chunks=self._engine_counts()[1],
-            operation=job.operation, ready=self._engine is not None,
-        )
+        self._rebuild.start_locked(job.operation, self._run, (job, initial))
+        return self._status_locked()
+
+    def _status_locked(self) -> IndexStatus:
+        documents, chunks = self._engine_counts()
+        return self._rebuild.status_locked(documents, chunks, ready=self._engine is not None)
 
     def _run(self, job: CorpusEdit, initial: bool) -> None:
-        self._observe("starting", 0, 0)
+        rebuild = self._rebuild
+        rebuild.observe("starting", 0, 0)
         try:
             if initial:
-                engine = self._factory.load(self._progress, open_stale=True)
+                engine = self._factory.load(rebuild.progress, open_stale=True)
                 if self._factory.stale(engine):  # serve the last good index while the rebuild runs
-                    self._progress("warmup", 0, 1)
+                    rebuild.progress("warmup", 0, 1)
                     self._factory.warm(engine)
                     with self._lock:
                         self._engine, self._counts = engine, None
-                        self._operation = "rebuild"
+                        rebuild.operation = "rebuild"
                     logger.info("the corpus changed since the last build: serving it while rebuilding")
-                    engine = self._factory.build(self._progress)
+                    engine = self._factory.build(rebuild.progress)
             else:
-                engine = self._factory.build(self._progress)
-            self._progress("warmup", 0, 1)
+                engine = self._factory.build(rebuild.progress)
+            rebuild.progress("warmup", 0, 1)
             self._factory.warm(engine)
         except BaseException as exc:  # noqa: BLE001 - any failure must roll back
             logger.exception("index %s failed; keeping the previous index", job.operation)
@@ -361,10 +294,8 @@ class IndexManager:
                 logger.exception("rolling back %s failed", job.operation)
             message = exc.message if isinstance(exc, PolicyQAError) else f"{type(exc).__name__}: {exc}"
             with self._lock:
-                self._state, self._stage = "failed", "failed"
-                self._message = message
-                self._finished_at = _now()
-            self._observe("failed", 0, 0)
+                rebuild.fail_locked(message)
+            rebuild.observe("failed", 0, 0)
             return
         try:
             job.commit()
@@ -373,25 +304,9 @@ class IndexManager:
         with self._lock:
             self._engine = engine
             self._counts = None
-            self._state, self._stage = "idle", "done"
-            self._message = ""
-            self._finished_at = _now()
+            rebuild.finish_locked()
         logger.info("index %s finished; new engine in service", job.operation)
-        self._observe("done", 1, 1)
-
-    def _progress(self, stage: str, done: int, total: int) -> None:
-        with self._lock:
-            self._stage, self._done, self._total = stage, int(done), int(total)
-        self._observe(stage, done, total)
-
-    def _observe(self, stage: str, done: int, total: int) -> None:
-        """Tell the ``progress`` observer (outside the lock; its failure never fails a build)."""
-        if self._observer is None:
-            return
-        try:
-            self._observer(stage, int(done), int(total))
-        except Exception:
-            logger.exception("index progress observer failed")
+        rebuild.observe("done", 1, 1)
 
     def _engine_counts(self) -> tuple[int, int]:
         """(documents, chunks) of the current engine, cached per engine."""

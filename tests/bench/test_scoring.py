@@ -1,7 +1,7 @@
 """Bench scoring helpers that need no shared datasets."""
 
 from policyqa.bench.datasets import Dataset, Question
-from policyqa.bench.quality import miss_analysis
+from policyqa.bench.scoring import miss_analysis
 
 NOTICE = "关于阶段性减免企业社会保险费的通知。各省人民政府：为支持企业复工复产，现就阶段性减免企业社会保险费有关问题通知如下。"
 

@@ -15,7 +15,8 @@ from svc_helpers import ADMIN_KEY
 
 from policyqa.config import Settings
 from policyqa.errors import ConfigError
-from policyqa.manager import IndexManager, IndexStatus
+from policyqa.manager import IndexManager
+from policyqa.rebuild import IndexStatus
 from policyqa.service import create_app
 from policyqa.service.access_log import AccessLogRedactor, redact_path
 from policyqa.wechat import follower_hash

@@ -15,8 +15,9 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ..feedback import FeedbackEntry, Gap
-from ..manager import DocumentChange, IndexStatus
+from ..manager import DocumentChange
 from ..models import Answer, Citation, Clause, DocumentInfo, SearchResult, clause_reference
+from ..rebuild import IndexStatus
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
