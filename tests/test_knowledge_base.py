@@ -163,14 +163,14 @@ def test_a_follow_up_that_asks_nothing_of_its_own_asks_what_the_previous_questio
 
 
 def test_a_follow_up_favours_the_articles_next_to_the_one_cited_before(kb_engine):
-    from policyqa import retrieval
+    from policyqa.fusion import W_FOLLOW_NEAR
 
     r = kb_engine.retriever
     doc_id = next(d.doc_id for d in kb_engine.store.documents if d.title == "住房公积金管理条例")
     near = r._near_cited([f"{doc_id}#26"])
     number = {pos: r.store.clauses[pos].number for pos in range(len(near)) if near[pos]}
     assert sorted(number.values()) == [24, 25, 27, 28]  # within two articles, not 第二十六条 itself
-    assert near[list(number)] == pytest.approx(retrieval.W_FOLLOW_NEAR)
+    assert near[list(number)] == pytest.approx(W_FOLLOW_NEAR)
     assert not r._near_cited([f"{doc_id}#999", "nodoc#1", f"{doc_id}#x"]).any()
 
 

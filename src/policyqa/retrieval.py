@@ -12,7 +12,8 @@ for elliptical follow-ups, the previous question (weight ``HISTORY_WEIGHT``): th
 by ``policyqa.query.QueryAnalyser``.  A follow-up also favours the documents cited before
 (``W_FOLLOW_DOC``) and the articles next to the cited one (``W_FOLLOW_NEAR``), and without an asked
 kind of its own asks what the previous question asked.  Weights were chosen by measurement on the
-development set (``policyqa eval``; see README).
+development set (``policyqa eval``; see README); fitted weights did no better out of sample
+(``scripts/fit_weights.py``, docs/weights.md).
 
 ``Retrieval.coverage`` — the IDF-weighted share of the question's content words found in
 the best clause — and the best dense cosine feed the answerer's refusal decision.
@@ -25,10 +26,11 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .fusion import PRIOR_PARTS, W_DENSE, Components, FusionWeights
 from .index.dense import DenseIndex
 from .index.embedders import Embedder
 from .index.sparse import SparseIndex
@@ -39,11 +41,6 @@ from .intent import LAW_LEVELS, NATIONAL_LEVELS, PLAN_LEVELS, AnswerType, defaul
 from .query import QueryAnalyser, QueryAnalysis
 from .segmentation import Segmenter
 
-W_CLAUSE = 0.30
-W_CHUNK = 0.30
-W_DENSE = 0.25  # default dense weight (``Settings.dense_weight``)
-W_COVERAGE = 0.15
-W_DOC = 0.6  # document-level BM25 prior (whole document as one field); inert with one document
 # passages: a chunk of a top clause scores its clause's fused score plus its own evidence
 # (a chunk's BM25 scaled to the best chunk's, plus its cosine at the fusion's dense weight)
 W_PASSAGE_SPARSE = 1.0
@@ -52,18 +49,8 @@ RERANK_DEPTH = 30
 UNKNOWN_IDF_FACTOR = 1.5
 QUERY_CACHE_SIZE = 2048
 DENSE_CANDIDATES = 100
-W_KIND = 0.15  # a question's lean (plan vs law, ``intent.QuestionCues``) favours that kind of document
 MAX_KIND_VOTES = 3  # the lean counts once per cue it leads by, up to this many
-W_FOLLOW_DOC = 0.15  # an elliptical follow-up favours the document(s) the previous answer cited
-# … and the articles next to the one it cited (not that one: it already has the previous question's
-# words), unless a penalty is asked (set out in the 法律责任 chapter, not beside the duty)
-W_FOLLOW_NEAR = 0.1
 FOLLOW_NEAR_SPAN = 2
-W_LOCAL = 0.03  # a local regulation (地方性法规) is the more specific rule where it applies: a slight lead over national ones
-W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
-W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
-W_GLOSSARY = 0.15  # a glossary article (本条例下列用语的含义) names every term: it answers only "what is …?"
-W_SENTENCE = 0.2  # the best single sentence's coverage of the question (``HybridRetriever.sentence_coverage``)
 
 
 @dataclass(frozen=True)
@@ -98,6 +85,7 @@ class HybridRetriever:
         self.doc_titles = doc_titles
         self.docs = doc_index
         self.dense_weight = dense_weight
+        self.weights = FusionWeights()
         self.cues = default_cues()
         self.analyser = QueryAnalyser(segmenter, self.cues, clause_index)  # ``policyqa.query``
         doc_pos = {d.doc_id: i for i, d in enumerate(store.documents)}
@@ -155,10 +143,10 @@ class HybridRetriever:
         except ValueError:
             return None
 
-    def _near_cited(self, refs: Sequence[str]) -> np.ndarray:
-        """Per-clause bonus: ``W_FOLLOW_NEAR`` for the articles within ``FOLLOW_NEAR_SPAN`` of a cited
-        one in its document (那光是提取呢？ after the loan article 第二十六条 → 第二十五条), the cited
-        article itself left out."""
+    def _near_cited(self, refs: Sequence[str], weight: float | None = None) -> np.ndarray:
+        """Per-clause bonus: ``weight`` (default ``FusionWeights.follow_near``) for the articles within
+        ``FOLLOW_NEAR_SPAN`` of a cited one in its document (那光是提取呢？ after the loan article
+        第二十六条 → 第二十五条), the cited article itself left out."""
         near = np.zeros(len(self.store.clauses), dtype=np.float32)
         for ref in refs:
             cited = self._cited_position(ref)
@@ -167,30 +155,37 @@ class HybridRetriever:
             number = self.store.clauses[cited].number
             for pos in self._doc_clauses.get(self.store.clauses[cited].doc_id, ()):
                 if pos != cited and abs(self.store.clauses[pos].number - number) <= FOLLOW_NEAR_SPAN:
-                    near[pos] = W_FOLLOW_NEAR
+                    near[pos] = self.weights.follow_near if weight is None else weight
         return near
 
     def _doc_prior(
-        self, question: str, history: Sequence[Turn] | None, follow_up: bool, types: Sequence[AnswerType] = ()
+        self,
+        question: str,
+        history: Sequence[Turn] | None,
+        follow_up: bool,
+        types: Sequence[AnswerType] = (),
+        w: FusionWeights | None = None,
     ) -> np.ndarray:
         """Per-clause bonus: the question's lean to plans or laws, and for a follow-up the documents
         the previous answer cited and the articles next to the cited ones (``types``: what the
-        follow-up asks for; a penalty is not looked for next to the duty)."""
+        follow-up asks for; a penalty is not looked for next to the duty), at the weights ``w``
+        (default ``self.weights``)."""
+        w = self.weights if w is None else w
         bonus = np.zeros(len(self.store.documents), dtype=np.float32)
         if len(self.store.documents) > 1:
             kind, lead = self.cues.lean(question)
             if kind and self._plans_and_laws:
-                bonus[self._doc_plan if kind == "plan" else self._doc_law] += W_KIND * min(lead, MAX_KIND_VOTES)
+                bonus[self._doc_plan if kind == "plan" else self._doc_law] += w.kind * min(lead, MAX_KIND_VOTES)
             if self._doc_local.any() and not self._doc_local.all():
-                bonus[self._doc_local] += W_LOCAL
+                bonus[self._doc_local] += w.local
             if follow_up and history:
                 for ref in history[-1].clauses:
                     pos = self._doc_pos.get(ref.split("#", 1)[0])
                     if pos is not None:
-                        bonus[pos] = max(bonus[pos], 0) + W_FOLLOW_DOC
+                        bonus[pos] = max(bonus[pos], 0) + w.follow_doc
         per_clause = bonus[self._clause_doc]
         if follow_up and history and not any(t.name == "penalty" for t in types):
-            per_clause = per_clause + self._near_cited(history[-1].clauses)
+            per_clause = per_clause + self._near_cited(history[-1].clauses, w.follow_near)
         # a name inside a longer name the question uses is not a mention (供水条例 in 《城市供水条例》)
         rest = question
         mentioned = set()
@@ -200,9 +195,9 @@ class HybridRetriever:
                 rest = rest.replace(n, "\u3000")
         for i, names in self._doc_names:
             if any(n in mentioned for n in names):
-                per_clause[self._clause_doc == i] += W_TITLE
+                per_clause[self._clause_doc == i] += w.title
                 for pos in self._citing.get(self.store.documents[i].title, ()):
-                    per_clause[pos] += W_TITLE  # 《城市供水条例》同时废止 answers "is it still valid?"
+                    per_clause[pos] += w.title  # 《城市供水条例》同时废止 answers "is it still valid?"
         return per_clause
 
     # -- retrieval ----------------------------------------------------------------
@@ -226,7 +221,52 @@ class HybridRetriever:
         if not n_cl:
             return Retrieval(a, (), 0.0, 0.0, {})
         allowed = self._filter_mask(doc, section, docs)
+        s_clause, s_chunk_all, s_chunk, s_doc, dense_cl, chunk_dense, best_dense = self._scores(a, use_dense)
+        w = self.weights
+        fused = w.clause * _scaled(s_clause, allowed) + w.chunk * _scaled(s_chunk, allowed) + w.doc * _scaled(s_doc, allowed)
+        if chunk_dense:
+            fused = fused + self.dense_weight * dense_cl
+        fused = np.where(fused > 0, fused + self._doc_prior(question, history, a.follow_up, a.answer_types), fused)
+        fused = np.where(allowed, fused, -1.0)
+        # coordination: reward clauses that cover more of the question's (IDF-weighted) words
+        head = _top(fused, max(k, RERANK_DEPTH))
+        sentence_weights = self.sentence_weights(a) if w.sentence else {}
+        for pos in head:
+            if fused[pos] > 0:
+                cov, sentence, said, glossary = self.rerank_features(a, sentence_weights, clauses[pos])
+                fused[pos] += w.coverage * cov
+                if sentence_weights:
+                    fused[pos] += w.sentence * sentence
+                if a.answer_types:
+                    fused[pos] += w.answer_type * said
+                if glossary:
+                    fused[pos] -= w.glossary
+        order = _top(fused, max(k, 1))
+        chunk_evidence = self._chunk_evidence(s_chunk_all, chunk_dense)
+        hits = []
+        for pos in order:
+            if fused[pos] <= 0:
+                break
+            clause = clauses[pos]
+            ids = self.clause_chunks[pos]
+            hits.append(
+                Hit(
+                    clause=clause,
+                    doc_title=self.doc_titles.get(clause.doc_id, clause.doc_id),
+                    score=float(fused[pos]),
+                    sparse_score=float(s_clause[pos]),
+                    dense_score=float(dense_cl[pos]),
+                    best_chunk=self.store.chunks[max(ids, key=chunk_evidence)] if ids else None,
+                )
+            )
+        coverage = self.coverage(a, hits[0].clause) if hits else 0.0
+        return Retrieval(a, tuple(hits), coverage, best_dense, chunk_dense, self._passages(hits, chunk_evidence))
 
+    def _scores(self, a: QueryAnalysis, use_dense: bool = True):
+        """Raw per-clause evidence of ``a``: (BM25 of clauses, of all chunks, best chunk per clause, of
+        the clause's document; scaled dense per clause, chunk_id → cosine, best cosine)."""
+        clauses = self.store.clauses
+        n_cl = len(clauses)
         terms = self.query_terms(a)
         q_tokens = list(terms)
         s_clause = self.clauses.scores(q_tokens, terms) if q_tokens else np.zeros(n_cl, np.float32)
@@ -254,46 +294,36 @@ class HybridRetriever:
                     chunk_dense[cid] = sim
                     pos = self._chunk_clause[cid]
                     dense_cl[pos] = max(dense_cl[pos], (sim - lo) / span)
+        return s_clause, s_chunk_all, s_chunk, s_doc, dense_cl, chunk_dense, best_dense
 
-        fused = W_CLAUSE * _scaled(s_clause, allowed) + W_CHUNK * _scaled(s_chunk, allowed) + W_DOC * _scaled(s_doc, allowed)
-        if chunk_dense:
-            fused = fused + self.dense_weight * dense_cl
-        fused = np.where(fused > 0, fused + self._doc_prior(question, history, a.follow_up, a.answer_types), fused)
-        fused = np.where(allowed, fused, -1.0)
-        # coordination: reward clauses that cover more of the question's (IDF-weighted) words
-        head = _top(fused, max(k, RERANK_DEPTH))
-        sentence_weights = self.sentence_weights(a) if W_SENTENCE else {}
+    def rerank_features(
+        self, a: QueryAnalysis, sentence_weights: dict[str, float], clause: Clause
+    ) -> tuple[float, float, float, float]:
+        """The re-ranking features of a head clause, each 0..1: coverage (:meth:`coverage`), best
+        sentence coverage (:meth:`sentence_coverage`; 0 without ``sentence_weights``), the share of
+        the asked answer types it says (0 when none is asked), and 1 for a glossary article when no
+        definition or scope is asked (a penalty: ``FusionWeights.glossary`` is subtracted)."""
+        sentence = self.sentence_coverage(sentence_weights, a.synonyms, clause) if sentence_weights else 0.0
+        said = sum(t.said(clause.text) for t in a.answer_types) / len(a.answer_types) if a.answer_types else 0.0
         defining = any(t.name in ("definition", "scope") for t in a.answer_types)
-        for pos in head:
-            if fused[pos] > 0:
-                fused[pos] += W_COVERAGE * self.coverage(a, clauses[pos])
-                if sentence_weights:
-                    fused[pos] += W_SENTENCE * self.sentence_coverage(sentence_weights, a.synonyms, clauses[pos])
-                if a.answer_types:
-                    said = sum(t.said(clauses[pos].text) for t in a.answer_types) / len(a.answer_types)
-                    fused[pos] += W_ANSWER_TYPE * said
-                if self._glossary[pos] and not defining:
-                    fused[pos] -= W_GLOSSARY
-        order = _top(fused, max(k, 1))
-        chunk_evidence = self._chunk_evidence(s_chunk_all, chunk_dense)
-        hits = []
-        for pos in order:
-            if fused[pos] <= 0:
-                break
-            clause = clauses[pos]
-            ids = self.clause_chunks[pos]
-            hits.append(
-                Hit(
-                    clause=clause,
-                    doc_title=self.doc_titles.get(clause.doc_id, clause.doc_id),
-                    score=float(fused[pos]),
-                    sparse_score=float(s_clause[pos]),
-                    dense_score=float(dense_cl[pos]),
-                    best_chunk=self.store.chunks[max(ids, key=chunk_evidence)] if ids else None,
-                )
-            )
-        coverage = self.coverage(a, hits[0].clause) if hits else 0.0
-        return Retrieval(a, tuple(hits), coverage, best_dense, chunk_dense, self._passages(hits, chunk_evidence))
+        glossary = float(bool(self._glossary[self._clause_pos[clause.key]]) and not defining)
+        return self.coverage(a, clause), sentence, said, glossary
+
+    def components(
+        self, question: str, history: Sequence[Turn] | None = None, *, docs: frozenset[str] | None = None,
+    ) -> Components:
+        """The unweighted components :meth:`retrieve` fuses for ``question`` (:class:`Components`), for
+        fitting the weights (``scripts/fit_weights.py``)."""
+        a = self.analyse(question, history)
+        allowed = self._filter_mask(None, None, docs)
+        s_clause, _, s_chunk, s_doc, dense_cl, _, _ = self._scores(a)
+        zero = FusionWeights(**{f: 0.0 for f in FusionWeights.__dataclass_fields__})
+        prior = {
+            part: self._doc_prior(question, history, a.follow_up, a.answer_types, replace(zero, **{part: 1.0}))
+            for part in PRIOR_PARTS
+        }
+        return Components(a, allowed, _scaled(s_clause, allowed), _scaled(s_chunk, allowed), _scaled(s_doc, allowed),
+                        dense_cl, prior)
 
     def _chunk_evidence(self, s_chunk_all: np.ndarray, chunk_dense: dict[int, float]) -> Callable[[int], float]:
         """A chunk's own evidence: its BM25 score (scaled to the best chunk) plus its cosine."""

@@ -1,0 +1,59 @@
+"""The fusion's weights and components (``policyqa.fusion``): the components, weighted, give the
+scores ``HybridRetriever.retrieve`` ranks by (``scripts/fit_weights.py`` relies on it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+import pytest
+
+from policyqa import fusion
+from policyqa.engine import QAEngine
+from policyqa.fusion import PRIOR_PARTS, FusionWeights
+from pqtest import make_settings
+
+
+@pytest.fixture(scope="module")
+def kb_engine(tmp_path_factory):
+    return QAEngine.load(make_settings(tmp_path_factory.mktemp("kb"), kb=True))
+
+
+def test_the_default_weights_are_the_module_constants():
+    w = FusionWeights()
+    assert w.clause == fusion.W_CLAUSE and w.doc == fusion.W_DOC and w.sentence == fusion.W_SENTENCE
+    assert set(PRIOR_PARTS) <= set(asdict(w))
+
+
+QUESTIONS = ["供热条例 室温 不低于多少度", "公积金贷款多少天内答复", "今年住建工作的主线是什么", "物业服务人 是指",
+             "本条例下列用语的含义"]  # the last one ranks glossary articles first: their penalty counts
+
+
+@pytest.mark.parametrize("q", QUESTIONS)
+def test_the_weighted_components_are_the_scores_retrieve_ranks_by(kb_engine, q):
+    r = kb_engine.retriever
+    got = r.retrieve(q, k=5, docs=kb_engine.answer_docs)
+    c = r.components(q, docs=kb_engine.answer_docs)
+    w = r.weights
+    sentence_weights = r.sentence_weights(c.analysis)
+    for hit in got.hits:
+        p = r._clause_pos[hit.clause.key]
+        base = w.clause * c.clause[p] + w.chunk * c.chunk[p] + w.doc * c.doc[p] + r.dense_weight * c.dense[p]
+        prior = sum(getattr(w, part) * c.prior[part][p] for part in PRIOR_PARTS)
+        cov, sentence, said, glossary = r.rerank_features(c.analysis, sentence_weights, hit.clause)
+        score = base + prior + w.coverage * cov + w.sentence * sentence + w.answer_type * said - w.glossary * glossary
+        assert hit.score == pytest.approx(score, abs=1e-5)
+
+
+def test_other_weights_change_the_ranking(kb_engine):
+    r = kb_engine.retriever
+    q = "供热条例 室温 不低于多少度"
+    before = [h.clause.key for h in r.retrieve(q, k=5).hits]
+    try:
+        r.weights = replace(FusionWeights(), title=0.0, doc=0.0, kind=0.0, local=0.0, coverage=0.0,
+                            sentence=0.0, answer_type=0.0, glossary=0.0, chunk=0.0)
+        only_clause = r.retrieve(q, k=5, use_dense=False)
+    finally:
+        r.weights = FusionWeights()
+    bm25 = r.components(q).clause
+    assert [h.score for h in only_clause.hits] == pytest.approx(sorted(fusion.W_CLAUSE * bm25, reverse=True)[:5])
+    assert [h.clause.key for h in r.retrieve(q, k=5).hits] == before
