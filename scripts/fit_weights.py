@@ -23,7 +23,7 @@ with their (in-sample) figures per set.  Usage (figures: docs/weights.md):
 
     PYTHONPATH=src python scripts/fit_weights.py --corpus corpus --index /tmp/ltridx \\
         /work/shared/eval/kb_questions.jsonl /work/shared/eval/dev_questions.jsonl \\
-        tests/data/kb_everyday_questions.jsonl
+        tests/data/kb_everyday_questions.jsonl [--holdout tests/data/kb_heldout_questions.jsonl] [--json]
 """
 
 from __future__ import annotations
@@ -223,6 +223,8 @@ def main() -> None:
     ap.add_argument("--corpus", default="corpus")
     ap.add_argument("--index", default="index")
     ap.add_argument("--embedder", default="use")
+    ap.add_argument("--holdout", action="append", default=[],
+                    help="a set scored, never fitted on, with the current and the weights fitted on all")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     engine = QAEngine.load(Settings(embedder=args.embedder, corpus_dir=Path(args.corpus), index_dir=Path(args.index)))
@@ -252,6 +254,12 @@ def main() -> None:
         "current_in_sample": {s: {k: round(v, 4) for k, v in figures([q for q in qs if s == "all" or q.set == s], current).items()}
                               for s in ["all", *sets]},
     }
+    for f in args.holdout:
+        held = load_questions(engine, [f])
+        report.setdefault("holdout", {})[Path(f).stem] = {
+            name: {k: round(v, 4) for k, v in figures(held, w).items()}
+            for name, w in {"current": current, **on_all}.items()
+        }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
@@ -265,6 +273,9 @@ def main() -> None:
     for name, f in report["fitted_on_all"].items():
         print(f"{name} fitted on all:", f["weights"])
         print("  in sample:", "  ".join(f"{s} {v['hit_at_1']:.3f}/{v['hit_at_3']:.3f}" for s, v in f["in_sample"].items()))
+    for s, per in report.get("holdout", {}).items():
+        print(f"held out {s} (n {per['current']['n']}) hit@1/hit@3:",
+              "  ".join(f"{name} {v['hit_at_1']:.3f}/{v['hit_at_3']:.3f}" for name, v in per.items()))
 
 
 if __name__ == "__main__":
