@@ -245,3 +245,23 @@ def test_a_glossary_article_answers_only_what_a_term_means(kb_engine):
 
     assert first("燃气设施是指什么？") == ("城镇燃气管理条例", 53)
     assert first("今年政府有没有老燃气管网更新改造的计划？") != ("城镇燃气管理条例", 53)
+
+
+def test_an_uncertain_best_article_is_given_as_partial_with_its_quotes(kb_engine):
+    from policyqa.answering import UNCERTAIN_DETAIL, UNCERTAIN_LEAD
+    from policyqa.confidence import Certainty
+
+    question = "房东收了押金到期不退怎么办"
+    sure = kb_engine.ask(question)
+    saved = kb_engine.answerer.certainty
+    try:
+        kb_engine.answerer.certainty = Certainty(bias=-50.0, w_top=0.0, w_margin=0.0, threshold=0.5)
+        unsure = kb_engine.ask(question)
+        kb_engine.answerer.certainty = Certainty(bias=50.0, w_top=0.0, w_margin=0.0, threshold=0.5)
+        certain = kb_engine.ask(question)
+    finally:
+        kb_engine.answerer.certainty = saved
+    assert unsure.status == "partial" and unsure.answer.startswith(UNCERTAIN_LEAD) and unsure.missing == UNCERTAIN_DETAIL
+    assert [c.quote for c in unsure.citations] == [c.quote for c in sure.citations] and not unsure.refused
+    assert unsure.confidence < kb_engine.answerer.refusal_threshold
+    assert certain.status == sure.status and certain.answer == sure.answer

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from .confidence import calibration_for
+from .confidence import calibration_for, certainty_for
 from .folding import fold
 from .intent import default_other_topics
 from .lead import direct_lead
@@ -38,6 +38,9 @@ QUOTE_SUPPORT_WEIGHT = 0.3
 CUE_WEIGHT = 0.1  # question words at or below this weight ask (多少, 罚多少), they are not the topic
 OTHER_TOPIC_CONFIDENCE = 0.5  # a question about another department's topic: half the answer threshold at most
 PARTIAL_CONFIDENCE = 0.95
+# an answer whose best article leads the others only weakly (``Answerer.certain``) is given as partial
+UNCERTAIN_LEAD = "所收录的文件中没有找到确定回答这个问题的规定。以下是最接近的条款，未必直接回答您的问题，供参考："
+UNCERTAIN_DETAIL = "确定适用的规定"
 
 PLACEHOLDER_NOTE = "引文中的“xx”“x—x”等为原文中未公开的具体数字，请以官方正式发布的文件为准。"
 MISSING_DOC_NOTE = "文中提到的{titles}未收录在本知识库中，如需查阅请以官方发布的全文为准。"
@@ -61,6 +64,7 @@ class Answerer:
         embedder = getattr(retriever, "embedder", None)
         self.calibration = calibration_for(embedder.model_id if embedder is not None else "")
         self.refusal_threshold = self.calibration.threshold if refusal_threshold is None else refusal_threshold
+        self.certainty = certainty_for(embedder.model_id if embedder is not None else "")
         self.contact = contact
         self.max_quotes = max_quotes
         self.quoter = Quoter(retriever, max_quotes)  # which sentences are quoted (``policyqa.quoting``)
@@ -130,6 +134,12 @@ class Answerer:
             conf = min(conf, round(self.refusal_threshold * PARTIAL_CONFIDENCE, 4))
             return Answer(question, lead + _render(citations) + self.contact, False, conf, citations, related, notes,
                           resolved, "partial", missing)
+        if not self.certain(r):
+            # the topic is found, but the best article may well not be the answer (a weak lead over
+            # the next one): say so, quote the closest provisions, give the contact
+            conf = min(conf, round(self.refusal_threshold * PARTIAL_CONFIDENCE, 4))
+            return Answer(question, UNCERTAIN_LEAD + _render(citations) + self.contact, False, conf, citations,
+                          related, notes, resolved, "partial", UNCERTAIN_DETAIL)
         if any(not any(t.said(c.sentence.text, question) for c in picks) for t in r.analysis.answer_types):
             # the quotes do not say the kind of thing asked (a penalty, a procedure, a permission):
             # the topic may be right, the answer less sure
@@ -140,6 +150,15 @@ class Answerer:
         conf = max(round(conf * support, 4), round(self.refusal_threshold, 4))
         lead = direct_lead(question, r.analysis.answer_types, citations, r.analysis.weights)
         return Answer(question, lead + _render(citations), False, conf, citations, related, notes, resolved)
+
+    def certain(self, r: Retrieval) -> bool:
+        """Is the best-ranked article likely the answer (``confidence.Certainty``)?  Its fused score
+        is read as if its document scored best: with one document the document prior is inert."""
+        if self.certainty is None or not r.hits:
+            return True
+        top = r.hits[0].score + (0.0 if len(self.retriever.store.documents) > 1 else self.retriever.weights.doc)
+        margin = r.hits[0].score - (r.hits[1].score if len(r.hits) > 1 else 0.0)
+        return self.certainty.score(top, margin) >= self.certainty.threshold
 
     def other_topic(self, question: str, r: Retrieval) -> tuple[str, str] | None:
         """(topic word, department) when ``question`` is about a topic another department handles

@@ -69,6 +69,41 @@ def calibration_for(embedder_id: str) -> Calibration:
     return _calibrations().get(embedder_id, COVERAGE_ONLY)
 
 
+@dataclass(frozen=True)
+class Certainty:
+    """A fitted logistic model of P(the best-ranked article is the right one), from the retrieval's
+    fused top score (``top``, the fusion's units; see ``policyqa.fusion``) and its margin over the
+    second clause (``margin``).  An answer below ``threshold`` is given as ``partial``: the closest
+    provisions, said plainly to be possibly not the answer (``scripts/calibrate_certainty.py``)."""
+
+    bias: float
+    w_top: float
+    w_margin: float
+    threshold: float
+
+    def score(self, top: float, margin: float) -> float:
+        """0..1: the probability that the best-ranked article answers the question."""
+        z = self.bias + self.w_top * top + self.w_margin * margin
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bias": self.bias, "w_top": self.w_top, "w_margin": self.w_margin, "threshold": self.threshold}
+
+
+@lru_cache(maxsize=1)
+def _certainties() -> dict[str, Certainty]:
+    try:
+        text = resources.files("policyqa").joinpath("data/confidence.json").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    return {k: Certainty(**v) for k, v in json.loads(text).get("certainty", {}).items()}
+
+
+def certainty_for(embedder_id: str) -> Certainty | None:
+    """The fitted certainty model for ``embedder_id``, or ``None`` (then every answer counts as certain)."""
+    return _certainties().get(embedder_id)
+
+
 def fit_logistic(rows: list[tuple[float, float, int]], labels: list[int], l2: float = 0.1,
                  iterations: int = 50) -> Calibration:
     """Newton (IRLS) fit of the logistic model on (coverage, dense, synonyms) rows, labels 1 =
