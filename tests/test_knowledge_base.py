@@ -167,15 +167,15 @@ def test_a_follow_up_favours_the_articles_next_to_the_one_cited_before(kb_engine
 
     r = kb_engine.retriever
     doc_id = next(d.doc_id for d in kb_engine.store.documents if d.title == "住房公积金管理条例")
-    near = r._near_cited([f"{doc_id}#26"])
+    near = r.prior.near_cited([f"{doc_id}#26"])
     number = {pos: r.store.clauses[pos].number for pos in range(len(near)) if near[pos]}
     assert sorted(number.values()) == [24, 25, 27, 28]  # within two articles, not 第二十六条 itself
     assert near[list(number)] == pytest.approx(W_FOLLOW_NEAR)
-    assert not r._near_cited([f"{doc_id}#999", "nodoc#1", f"{doc_id}#x"]).any()
+    assert not r.prior.near_cited([f"{doc_id}#999", "nodoc#1", f"{doc_id}#x"]).any()
 
 
 def test_document_names_a_question_may_use():
-    from policyqa.retrieval import _ORGANISATION, _short_title
+    from policyqa.prior import _ORGANISATION, _short_title
 
     assert _short_title("宁夏回族自治区供热条例") == "供热条例"
     assert _short_title("中华人民共和国建筑法") == "建筑法"

@@ -49,7 +49,7 @@ class FusionWeights:
     follow_near: float = W_FOLLOW_NEAR
 
 
-PRIOR_PARTS = ("kind", "local", "follow_doc", "follow_near", "title")  # the ``FusionWeights`` of ``_doc_prior``
+PRIOR_PARTS = ("kind", "local", "follow_doc", "follow_near", "title")  # the ``FusionWeights`` of ``prior.DocumentPrior.bonus``
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Components:
 
     ``clause``/``chunk``/``doc``: BM25 of the clause, of its best chunk and of its whole document,
     each scaled to its best allowed score (0..1); ``dense``: best chunk cosine, min–max scaled over
-    the dense candidates (0 outside them); ``prior``: the ``_doc_prior`` parts at unit weight
+    the dense candidates (0 outside them); ``prior``: the ``DocumentPrior.bonus`` parts at unit weight
     (``PRIOR_PARTS`` → array); ``allowed``: the filter mask.  The re-ranking features of a clause are
     :meth:`HybridRetriever.rerank_features`."""
 

@@ -9,9 +9,11 @@ where ``dense(c)`` is the best cosine of the clause's chunks, min–max scaled o
 candidates, and ``w_dense`` is ``Settings.dense_weight``.  BM25 query tokens are the
 question's own words (weight 1) plus the synonym expansion (weight ``EXPANSION_WEIGHT``) plus,
 for elliptical follow-ups, the previous question (weight ``HISTORY_WEIGHT``): the question is read
-by ``policyqa.query.QueryAnalyser``.  A follow-up also favours the documents cited before
-(``W_FOLLOW_DOC``) and the articles next to the cited one (``W_FOLLOW_NEAR``), and without an asked
-kind of its own asks what the previous question asked.  Weights were chosen by measurement on the
+by ``policyqa.query.QueryAnalyser``.  Where the fused score is positive the query-independent
+prior of ``policyqa.prior.DocumentPrior`` is added: the question's lean to plans or laws, the local
+lead, the documents it names, and for a follow-up the documents cited before (``W_FOLLOW_DOC``) and
+the articles next to the cited one (``W_FOLLOW_NEAR``); a follow-up without an asked kind of its own
+asks what the previous question asked.  Weights were chosen by measurement on the
 development set (``policyqa eval``; see README); fitted weights did no better out of sample
 (``scripts/fit_weights.py``, docs/weights.md).
 
@@ -22,7 +24,6 @@ the best clause — and the best dense cosine feed the answerer's refusal decisi
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -35,9 +36,10 @@ from .index.dense import DenseIndex
 from .index.embedders import Embedder
 from .index.sparse import SparseIndex
 from .index.storage import Store
-from .models import Chunk, Clause, Hit, Turn
 from .folding import fold
-from .intent import LAW_LEVELS, NATIONAL_LEVELS, PLAN_LEVELS, AnswerType, default_cues
+from .models import Chunk, Clause, Hit, Turn
+from .intent import default_cues
+from .prior import DocumentPrior
 from .query import QueryAnalyser, QueryAnalysis
 from .segmentation import Segmenter
 
@@ -49,8 +51,6 @@ RERANK_DEPTH = 30
 UNKNOWN_IDF_FACTOR = 1.5
 QUERY_CACHE_SIZE = 2048
 DENSE_CANDIDATES = 100
-MAX_KIND_VOTES = 3  # the lean counts once per cue it leads by, up to this many
-FOLLOW_NEAR_SPAN = 2
 
 
 @dataclass(frozen=True)
@@ -88,30 +88,11 @@ class HybridRetriever:
         self.weights = FusionWeights()
         self.cues = default_cues()
         self.analyser = QueryAnalyser(segmenter, self.cues, clause_index)  # ``policyqa.query``
-        doc_pos = {d.doc_id: i for i, d in enumerate(store.documents)}
-        self._doc_plan = np.array([d.level in PLAN_LEVELS for d in store.documents] or [False], dtype=bool)
-        self._doc_law = np.array([d.level in LAW_LEVELS for d in store.documents] or [False], dtype=bool)
-        self._doc_local = np.array([d.level not in NATIONAL_LEVELS for d in store.documents] or [False], dtype=bool)
-        self._doc_pos = doc_pos
-        # names a question may call a document by: 中华人民共和国建筑法 → 建筑法; 宁夏回族自治区供热条例 → 供热条例
-        self._doc_names = [
-            (i, tuple(dict.fromkeys(n for n in (d.title, _short_title(d.title)) if len(n) >= 4)))
-            for i, d in enumerate(store.documents)
-            if not _ORGANISATION.search(d.title)  # a notice titled 交通运输部 is not named by "交通运输部"
-        ]
-        self._names_longest_first = sorted((n for _, names in self._doc_names for n in names), key=len, reverse=True)
-        self._plans_and_laws = bool(self._doc_plan.any() and self._doc_law.any())
+        # per-clause priors that do not depend on the query's scores (``policyqa.prior``)
+        self.prior = DocumentPrior(store, self.cues, self.weights)
+        self._clause_doc = self.prior.clause_doc  # clause position -> document position
+        self._clause_pos = self.prior.clause_pos  # Clause.key -> clause position
         self._docs_mask: tuple[frozenset[str], np.ndarray] | None = None  # the last ``docs`` filter, built once
-        self._citing: dict[str, list[int]] = {}  # cited title → clause positions citing it
-        for pos, c in enumerate(store.clauses):
-            for ref in c.references:
-                self._citing.setdefault(ref, []).append(pos)
-        self._clause_doc = np.array([doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
-        self._clause_pos = {c.key: i for i, c in enumerate(store.clauses)}
-        self._glossary = np.array([bool(_GLOSSARY.search(c.text[:40])) for c in store.clauses] or [False], dtype=bool)
-        self._doc_clauses: dict[str, list[int]] = {}  # doc_id -> its clause positions, in order
-        for pos, c in enumerate(store.clauses):
-            self._doc_clauses.setdefault(c.doc_id, []).append(pos)
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.clause_chunks: list[list[int]] = [[] for _ in store.clauses]  # clause position -> chunk ids
         self._cache_lock = threading.Lock()
@@ -133,72 +114,6 @@ class HybridRetriever:
     def analyse(self, question: str, history: Sequence[Turn] | None = None) -> QueryAnalysis:
         """What ``question`` asks, read with ``history`` (``QueryAnalyser.analyse``)."""
         return self.analyser.analyse(question, history)
-
-    def _cited_position(self, ref: str) -> int | None:
-        """The clause position of a cited ``"doc_id#number"`` (``"doc_id#11-1"`` for 第十一条之一)."""
-        doc_id, _, number = ref.partition("#")
-        num, _, sub = number.partition("-")
-        try:
-            return self._clause_pos.get((doc_id, int(num), int(sub or 0)))
-        except ValueError:
-            return None
-
-    def _near_cited(self, refs: Sequence[str], weight: float | None = None) -> np.ndarray:
-        """Per-clause bonus: ``weight`` (default ``FusionWeights.follow_near``) for the articles within
-        ``FOLLOW_NEAR_SPAN`` of a cited one in its document (那光是提取呢？ after the loan article
-        第二十六条 → 第二十五条), the cited article itself left out."""
-        near = np.zeros(len(self.store.clauses), dtype=np.float32)
-        for ref in refs:
-            cited = self._cited_position(ref)
-            if cited is None:
-                continue
-            number = self.store.clauses[cited].number
-            for pos in self._doc_clauses.get(self.store.clauses[cited].doc_id, ()):
-                if pos != cited and abs(self.store.clauses[pos].number - number) <= FOLLOW_NEAR_SPAN:
-                    near[pos] = self.weights.follow_near if weight is None else weight
-        return near
-
-    def _doc_prior(
-        self,
-        question: str,
-        history: Sequence[Turn] | None,
-        follow_up: bool,
-        types: Sequence[AnswerType] = (),
-        w: FusionWeights | None = None,
-    ) -> np.ndarray:
-        """Per-clause bonus: the question's lean to plans or laws, and for a follow-up the documents
-        the previous answer cited and the articles next to the cited ones (``types``: what the
-        follow-up asks for; a penalty is not looked for next to the duty), at the weights ``w``
-        (default ``self.weights``)."""
-        w = self.weights if w is None else w
-        bonus = np.zeros(len(self.store.documents), dtype=np.float32)
-        if len(self.store.documents) > 1:
-            kind, lead = self.cues.lean(question)
-            if kind and self._plans_and_laws:
-                bonus[self._doc_plan if kind == "plan" else self._doc_law] += w.kind * min(lead, MAX_KIND_VOTES)
-            if self._doc_local.any() and not self._doc_local.all():
-                bonus[self._doc_local] += w.local
-            if follow_up and history:
-                for ref in history[-1].clauses:
-                    pos = self._doc_pos.get(ref.split("#", 1)[0])
-                    if pos is not None:
-                        bonus[pos] = max(bonus[pos], 0) + w.follow_doc
-        per_clause = bonus[self._clause_doc]
-        if follow_up and history and not any(t.name == "penalty" for t in types):
-            per_clause = per_clause + self._near_cited(history[-1].clauses, w.follow_near)
-        # a name inside a longer name the question uses is not a mention (供水条例 in 《城市供水条例》)
-        rest = question
-        mentioned = set()
-        for n in self._names_longest_first:
-            if n in rest:
-                mentioned.add(n)
-                rest = rest.replace(n, "\u3000")
-        for i, names in self._doc_names:
-            if any(n in mentioned for n in names):
-                per_clause[self._clause_doc == i] += w.title
-                for pos in self._citing.get(self.store.documents[i].title, ()):
-                    per_clause[pos] += w.title  # 《城市供水条例》同时废止 answers "is it still valid?"
-        return per_clause
 
     # -- retrieval ----------------------------------------------------------------
 
@@ -226,7 +141,7 @@ class HybridRetriever:
         fused = w.clause * _scaled(s_clause, allowed) + w.chunk * _scaled(s_chunk, allowed) + w.doc * _scaled(s_doc, allowed)
         if chunk_dense:
             fused = fused + self.dense_weight * dense_cl
-        fused = np.where(fused > 0, fused + self._doc_prior(question, history, a.follow_up, a.answer_types), fused)
+        fused = np.where(fused > 0, fused + self.prior.bonus(question, history, a.follow_up, a.answer_types, w), fused)
         fused = np.where(allowed, fused, -1.0)
         # coordination: reward clauses that cover more of the question's (IDF-weighted) words
         head = _top(fused, max(k, RERANK_DEPTH))
@@ -306,7 +221,7 @@ class HybridRetriever:
         sentence = self.sentence_coverage(sentence_weights, a.synonyms, clause) if sentence_weights else 0.0
         said = sum(t.said(clause.text) for t in a.answer_types) / len(a.answer_types) if a.answer_types else 0.0
         defining = any(t.name in ("definition", "scope") for t in a.answer_types)
-        glossary = float(bool(self._glossary[self._clause_pos[clause.key]]) and not defining)
+        glossary = float(bool(self.prior.glossary[self._clause_pos[clause.key]]) and not defining)
         return self.coverage(a, clause), sentence, said, glossary
 
     def components(
@@ -319,7 +234,7 @@ class HybridRetriever:
         s_clause, _, s_chunk, s_doc, dense_cl, _, _ = self._scores(a)
         zero = FusionWeights(**{f: 0.0 for f in FusionWeights.__dataclass_fields__})
         prior = {
-            part: self._doc_prior(question, history, a.follow_up, a.answer_types, replace(zero, **{part: 1.0}))
+            part: self.prior.bonus(question, history, a.follow_up, a.answer_types, replace(zero, **{part: 1.0}))
             for part in PRIOR_PARTS
         }
         return Components(a, allowed, _scaled(s_clause, allowed), _scaled(s_chunk, allowed), _scaled(s_doc, allowed),
@@ -417,10 +332,6 @@ class HybridRetriever:
         return [self.store.chunks[i] for i in self.clause_chunks[self._clause_pos[clause.key]]]
 
 
-# a "title" that is only an organisation's name (a notice whose first line is its issuer)
-_ORGANISATION = re.compile(r"(?:部|局|厅|委|办|署|院|会|政府|办公室|办公厅)$")
-
-
 def word_share(weights: dict[str, float], text: str, synonyms) -> float | None:
     """The share of ``weights`` (word → weight) whose word ``text`` contains, itself or through one
     of its policy terms (暖气 counts where 供热 is: ``QueryAnalysis.synonyms``); ``None`` when the
@@ -430,16 +341,6 @@ def word_share(weights: dict[str, float], text: str, synonyms) -> float | None:
         return None
     via = {t for phrase, targets in synonyms if any(x in text for x in targets) for t in weights if t in phrase or phrase in t}
     return sum(w for t, w in weights.items() if t in text or t in via) / total
-
-
-# the glossary article of a law: 本条例下列用语的含义：… / 本条例中，下列用语的含义是：…
-_GLOSSARY = re.compile(r"本(?:条例|法|办法|规定)(?:中，)?下列用语")
-
-
-def _short_title(title: str) -> str:
-    """The name a title goes by: without 中华人民共和国 or a province's or city's name
-    (宁夏回族自治区供热条例 → 供热条例; 城市市容和环境卫生管理条例 keeps its 城市)."""
-    return re.sub(r"^(?:中华人民共和国|(?!城市)[\u4e00-\u9fff]{2,8}?(?:自治区|省|市))", "", title)
 
 
 def _top(scores: np.ndarray, m: int) -> np.ndarray:

@@ -53,7 +53,7 @@ def code_state() -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         pass
     pkg = Path(__file__).resolve().parents[1]
-    for name in ("retrieval.py", "query.py", "answering.py", "quoting.py", "segmentation.py",
+    for name in ("retrieval.py", "prior.py", "query.py", "answering.py", "quoting.py", "segmentation.py",
                  "documents/structure.py", "documents/chunking.py"):
         f = pkg / name
         if f.exists():
