@@ -129,3 +129,11 @@ def test_where_to_look_and_how_far_are_details_asked():
     q = "暖气管道的安全保护距离是几米？"
     (amount,) = [t for t in asked_types(q) if t.name == "amount"]
     assert amount.said("管道两侧各五米范围内", q) and not amount.said("在供热设施安全保护范围内不得建设建筑物", q)
+
+
+def test_the_most_specific_kind_asked_comes_first():
+    from policyqa.intent import asked_types
+
+    names = [t.name for t in asked_types("低保申请被驳回了，我觉得条件够，不服的话怎么办？")]
+    assert names[0] == "remedy" and "procedure" in names
+    assert asked_types("物业费一平米最多能收多少？")[0].name == "amount"

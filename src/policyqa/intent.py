@@ -163,9 +163,17 @@ def default_answer_types() -> tuple[AnswerType, ...]:
     return parse_answer_types(text.splitlines())
 
 
+# the most specific kind first: it decides which clause says what was asked (不服…怎么办 asks a remedy
+# more than a procedure); kinds not listed keep their file order after these
+SPECIFICITY = ("contact", "start", "remedy", "penalty", "amount", "duration", "authority", "scope",
+               "definition", "validity", "condition", "permission", "obligation", "procedure")
+
+
 def asked_types(question: str, types: tuple[AnswerType, ...] | None = None) -> tuple[AnswerType, ...]:
-    """The kinds of answer ``question`` asks for (several, or none)."""
-    return tuple(t for t in (types if types is not None else default_answer_types()) if t.asked(question))
+    """The kinds of answer ``question`` asks for (several, or none), the most specific first."""
+    found = [t for t in (types if types is not None else default_answer_types()) if t.asked(question)]
+    rank = {name: i for i, name in enumerate(SPECIFICITY)}
+    return tuple(sorted(found, key=lambda t: rank.get(t.name, len(rank))))
 
 
 # -- topics other departments handle -----------------------------------------------------------

@@ -215,11 +215,11 @@ class HybridRetriever:
         self, a: QueryAnalysis, sentence_weights: dict[str, float], clause: Clause
     ) -> tuple[float, float, float, float]:
         """The re-ranking features of a head clause, each 0..1: coverage (:meth:`coverage`), best
-        sentence coverage (:meth:`sentence_coverage`; 0 without ``sentence_weights``), the share of
-        the asked answer types it says (0 when none is asked), and 1 for a glossary article when no
+        sentence coverage (:meth:`sentence_coverage`; 0 without ``sentence_weights``), 1 when it says
+        the most specific kind of answer asked (``intent.SPECIFICITY``; 0 when none is asked), and 1 for a glossary article when no
         definition or scope is asked (a penalty: ``FusionWeights.glossary`` is subtracted)."""
         sentence = self.sentence_coverage(sentence_weights, a.synonyms, clause) if sentence_weights else 0.0
-        said = sum(t.said(clause.text) for t in a.answer_types) / len(a.answer_types) if a.answer_types else 0.0
+        said = float(a.answer_types[0].said(clause.text)) if a.answer_types else 0.0
         defining = any(t.name in ("definition", "scope") for t in a.answer_types)
         glossary = float(bool(self.prior.glossary[self._clause_pos[clause.key]]) and not defining)
         return self.coverage(a, clause), sentence, said, glossary
