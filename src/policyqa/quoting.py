@@ -79,7 +79,7 @@ class Quoter:
                 lex = sum(w for t, w in local.items() if t in lowered) / norm
                 dense = max((s for (st, en), s in dense_by_span if st <= sent.start < en), default=0.0)
                 # a sentence that says what was asked (the figure, the time limit, the penalty) first
-                said = sum(t.said(sent.text, a.question) for t in a.answer_types) / len(a.answer_types) if a.answer_types else 0.0
+                said = float(a.answer_types[0].said(sent.text, a.question)) if a.answer_types else 0.0
                 score = 0.75 * lex + 0.25 * dense + ANSWER_TYPE_BONUS * said
                 cands.append(Candidate(hit, sent, score * (0.5 + 0.5 * factor)))
         if not cands:
