@@ -137,3 +137,11 @@ def test_the_most_specific_kind_asked_comes_first():
     names = [t.name for t in asked_types("低保申请被驳回了，我觉得条件够，不服的话怎么办？")]
     assert names[0] == "remedy" and "procedure" in names
     assert asked_types("物业费一平米最多能收多少？")[0].name == "amount"
+
+
+def test_a_question_for_a_technical_standard_is_answered_by_a_cited_standard():
+    from policyqa.intent import asked_types
+
+    (std,) = [t for t in asked_types("新房墙面开裂，有没有专门的标准管这个？") if t.name == "standard"]
+    assert std.said("发布实施《xx住宅工程渗漏、裂缝常见问题防治技术标准》")
+    assert not std.said("建设单位应当按照合同约定支付工程款")
