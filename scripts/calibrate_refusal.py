@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET_OOS_REFUSAL = 0.92
 # the threshold refuses as many out-of-scope questions as a false-refusal budget allows: the highest
 # threshold refusing at most this share of the in-scope rows, unless the target above needs less
-FALSE_REFUSAL_BUDGET = 0.03
+FALSE_REFUSAL_BUDGET = 0.02
 
 
 def threshold_within_budget(scores_pos: list[float], budget: float) -> float:
