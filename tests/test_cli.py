@@ -44,6 +44,8 @@ def test_ask_json_shape(capsys):
     assert isinstance(data["confidence"], float)
     cit = data["citations"][0]
     assert isinstance(cit["clause"], int) and {"doc", "title", "quote"} <= set(cit)
+    # the HTTP API's shape (/api/ask): the official number, the reference and the clause's URL
+    assert {"number", "reference", "url", "label", "status"} <= set(cit) and data["status"] == "answered"
 
 
 def test_ask_text_output(capsys):
@@ -65,7 +67,8 @@ def test_empty_question_is_an_error_exit(capsys):
 def test_search_json(capsys):
     code, out, _ = run(capsys, "search", "施工图免审范围", "--limit", "3", "--json")
     data = json.loads(out)
-    assert code == 0 and data[0]["clause"] == 14 and data[0]["highlights"]
+    assert code == 0 and data["query"] == "施工图免审范围"  # the HTTP API's shape (/api/search)
+    assert data["results"][0]["clause"] == 14 and data["results"][0]["highlights"] and data["results"][0]["reference"]
 
 
 def test_search_text_marks_terms(capsys):
@@ -75,7 +78,7 @@ def test_search_text_marks_terms(capsys):
 
 def test_documents_json(capsys):
     code, out, _ = run(capsys, "documents", "--json")
-    (doc,) = json.loads(out)
+    (doc,) = json.loads(out)["documents"]  # the HTTP API's shape (/api/documents)
     assert code == 0 and doc["clauses"] == 19 and doc["missing_references"]
 
 
@@ -132,3 +135,14 @@ def test_missing_corpus_folder_is_a_clear_error(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("POLICYQA_INDEX_DIR", str(tmp_path / "idx"))
     code, _, err = run(capsys, "index")
     assert code == 1 and "config_error" in err and "nope" in err
+
+
+def test_a_closed_pipe_is_not_an_error(capsys, monkeypatch):
+    from policyqa import cli
+
+    def closed(*args, **kwargs):
+        raise BrokenPipeError
+
+    monkeypatch.setattr(cli, "_print_json", closed)
+    code, _, err = run(capsys, "ask", "保租房是给谁的", "--json")
+    assert code == 0 and "Traceback" not in err

@@ -265,3 +265,12 @@ def test_an_uncertain_best_article_is_given_as_partial_with_its_quotes(kb_engine
     assert [c.quote for c in unsure.citations] == [c.quote for c in sure.citations] and not unsure.refused
     assert unsure.confidence < kb_engine.answerer.refusal_threshold
     assert certain.status == sure.status and certain.answer == sure.answer
+
+
+def test_a_cited_form_or_contract_is_not_a_missing_document(kb_engine):
+    from policyqa.documents.structure import is_document_title
+
+    (dibao,) = [d for d in kb_engine.documents() if d.title == "城市居民最低生活保障条例"]
+    assert "城市居民最低生活保障待遇审批表" in dibao.references
+    assert "城市居民最低生活保障待遇审批表" not in dibao.missing_references
+    assert not is_document_title("房屋买卖合同") and is_document_title("关于加快发展保障性租赁住房的实施意见")

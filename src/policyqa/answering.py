@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from .confidence import calibration_for, certainty_for
+from .documents.structure import is_document_title
 from .folding import fold
 from .intent import default_other_topics
 from .lead import direct_lead
@@ -261,7 +262,8 @@ class Answerer:
         quotes = "".join(c.quote for c in citations)
         if PLACEHOLDER_RE.search(quotes):
             notes.append(PLACEHOLDER_NOTE)
-        missing = [t for t in dict.fromkeys(re.findall(r"《([^《》]+)》", quotes)) if t not in self.corpus_titles]
+        missing = [t for t in dict.fromkeys(re.findall(r"《([^《》]+)》", quotes))
+                   if t not in self.corpus_titles and is_document_title(t)]
         if missing:
             notes.append(MISSING_DOC_NOTE.format(titles="".join(f"《{t}》" for t in missing)))
         return tuple(notes)

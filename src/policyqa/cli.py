@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,8 +71,10 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = _load(args, _settings(args))
     answer = engine.ask(args.question, top_k=args.top_k)
-    if args.json:
-        _print_json(answer.to_dict())
+    if args.json:  # the HTTP API's shape (``/api/ask``), without a session
+        from .service.schemas import answer_out
+
+        _print_json(answer_out(answer, session_id="").model_dump())
         return 0
     print(answer.answer)
     if not answer.refused:
@@ -93,8 +96,11 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     engine = _load(args, _settings(args))
     results = engine.search(args.query, doc=args.doc, section=args.section, limit=args.limit)
-    if args.json:
-        _print_json([r.to_dict() for r in results])
+    if args.json:  # the HTTP API's shape (``/api/search``)
+        from .service.schemas import SearchResponse, search_result_out
+
+        _print_json(SearchResponse(query=args.query, doc=args.doc, section=args.section, level=None, status=None,
+                                   results=[search_result_out(r) for r in results]).model_dump())
         return 0
     if not results:
         print("没有找到匹配的条款。")
@@ -116,8 +122,10 @@ def _mark(text: str, spans, color: bool) -> str:
 def cmd_documents(args: argparse.Namespace) -> int:
     engine = _load(args, _settings(args))
     docs = engine.documents()
-    if args.json:
-        _print_json([d.to_dict() for d in docs])
+    if args.json:  # the HTTP API's shape (``/api/documents``)
+        from .service.schemas import DocumentsResponse, document_out
+
+        _print_json(DocumentsResponse(documents=[document_out(d) for d in docs]).model_dump())
         return 0
     for d in docs:
         version = f"（{d.version}）" if d.version else ""
@@ -255,6 +263,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `policyqa ask … --json | head`: the reader left; not an error of ours
+        try:  # silence the interpreter's own flush of the closed stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .answering import Answerer
 from .config import Settings
+from .documents.structure import is_document_title
 from .documents.validity import compute_validity
 from .errors import (
     ClauseNotFoundError,
@@ -298,7 +299,7 @@ class QAEngine:
             clauses=len(clauses),
             sections=tuple(dict.fromkeys(c.section for c in clauses if c.section)),
             references=refs,
-            missing_references=tuple(r for r in refs if r not in titles),
+            missing_references=tuple(r for r in refs if r not in titles and is_document_title(r)),
             version=doc.version,
             level=doc.level,
             issuer=doc.issuer,

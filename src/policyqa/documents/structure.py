@@ -46,6 +46,14 @@ CLAUSE_RE = re.compile(r"^(?:\d{1,3}[.、](?!\d)|第\s*[" + CN_NUM + r"\d]+\s*�
 ITEM_RE = re.compile(rf"^[（(][{CN_NUM}]+[）)]")
 SUBITEM_RE = re.compile(r"^(?:\d{1,3}[.、](?!\d)|[（(]\d{1,3}[）)])")
 REFERENCE_RE = re.compile(r"《([^《》\n]{1,80})》")
+# a 《…》 that names a form, a contract or a certificate (《城市居民最低生活保障待遇审批表》, 《房屋买卖合同》,
+# 《住宅使用说明书》) is not a document the knowledge base could hold
+_FORM_TITLE = re.compile(r"(?:表|合同|协议|协议书|说明书|保证书|承诺书|申请书|证明|证书|证|登记簿|票据|凭证|回执)$")
+
+
+def is_document_title(title: str) -> bool:
+    """Does a cited 《title》 name a document (a law, regulation, plan, standard), not a form or a contract?"""
+    return not _FORM_TITLE.search(title.strip())
 SENTENCE_END = "。！？；!?;"
 _CLOSERS = "”’」』）)"
 TITLE_MAX = 40
