@@ -250,6 +250,8 @@ class QAEngine:
         """
         q = self.check_question(query)
         limit = max(1, min(limit, 100))
+        if doc and not any(d.doc_id == doc or doc in d.title for d in self._docs.values()):
+            raise DocumentNotFoundError(f"没有找到文件“{doc}”：请填写文件编号或标题中的文字（见 /api/documents）")
         docs = None
         if level or status:
             status_code = {v: k for k, v in STATUS_LABELS.items()}.get(status or "", status)

@@ -224,6 +224,18 @@ def test_search_doc_filter(client, work_plan):
     assert results and {r["doc_id"] for r in results} == {work_plan["doc_id"]}
 
 
+def test_search_for_an_unknown_document_is_404(client):
+    error = assert_error(client.get("/api/search", params={"q": "住房", "doc": "没有这个文件"}), 404, "document_not_found")
+    assert "没有这个文件" in error["message"]
+
+
+@pytest.mark.parametrize("body", [{"data": {"question": "公租房怎么申请"}}, {"content": "公租房怎么申请",
+                                   "headers": {"content-type": "text/plain"}}])
+def test_a_body_that_is_not_json_names_the_content_type(client, body):
+    error = assert_error(client.post("/api/ask", **body), 415, "unsupported_media_type")
+    assert "Content-Type: application/json" in error["message"]
+
+
 @pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "住房", "limit": 0}, {"q": "住房", "limit": 51}])
 def test_search_validation(client, params):
     assert_error(client.get("/api/search", params=params), 422, "validation_error")

@@ -213,6 +213,9 @@ def _is_missing_file(err: dict[str, Any]) -> bool:
     return loc[-1:] == ["file"] and "UploadFile" in str(err.get("msg", ""))
 
 
+UNSUPPORTED_MEDIA_MESSAGE = "请求体须为 JSON：请设置请求头 Content-Type: application/json，正文如 {\"question\": \"…\"}"
+
+
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
@@ -220,6 +223,11 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         return error_response(400, "invalid_json", INVALID_JSON_MESSAGE)
     if errors and all(_is_missing_file(e) for e in errors):
         return error_response(422, "missing_file", MISSING_FILE_MESSAGE)
+    not_an_object = [e for e in errors if tuple(e.get("loc", ())) == ("body",)
+                     and e.get("type") in ("model_attributes_type", "dict_type", "model_type")]
+    if not_an_object and "json" not in request.headers.get("content-type", ""):
+        # a form or plain-text body where a JSON object was expected
+        return error_response(415, "unsupported_media_type", UNSUPPORTED_MEDIA_MESSAGE)
     details = [
         {"loc": [str(p) for p in e.get("loc", ())], "type": e.get("type", ""), "msg": e.get("msg", "")}
         for e in errors
