@@ -113,7 +113,8 @@ def test_search_highlights_matched_terms(engine):
 def test_search_filters_by_section_and_document(engine):
     results = engine.search("垃圾分类", section="四、")
     assert results and all(r.section.startswith("四、") for r in results)
-    assert engine.search("垃圾分类", doc="不存在的文件") == []
+    with pytest.raises(DocumentNotFoundError):  # an unknown document is an error, not an empty result
+        engine.search("垃圾分类", doc="不存在的文件")
     assert engine.search("垃圾分类", doc="工作要点")[0].doc == WORK_PLAN
 
 
