@@ -118,7 +118,8 @@ class Quoter:
         """An amount, time-limit or authority question gets the leading clause's sentence that states
         it (按不低于建筑总面积的千分之四配置 under 按多大比例配), when no quote of that clause does: it
         joins the quotes after the leading one, in place of the weakest other quote if they are full."""
-        asked = [t for t in a.answer_types if t.name in DETAIL_TYPES]
+        # the details a quote states or not, and the most specific kind asked (不服 → a remedy)
+        asked = [t for t in a.answer_types if t.name in DETAIL_TYPES] or list(a.answer_types[:1])
         lead_id = picks[0].hit.clause.clause_id
         if not asked or any(t.said(p.sentence.text, a.question) for t in asked for p in picks if p.hit.clause.clause_id == lead_id):
             return picks
