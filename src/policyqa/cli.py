@@ -43,7 +43,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _load(args: argparse.Namespace, settings: Settings):
     from .engine import QAEngine
 
-    progress = BuildProgress(live=True) if sys.stderr.isatty() else None  # a build on the way, on a terminal
+    # a build on the way is shown on stderr: rewritten in place on a terminal, else whole lines (as `index` prints)
+    progress = BuildProgress(live=sys.stderr.isatty())
     return QAEngine.load(settings, build=not getattr(args, "no_build", False), progress=progress)
 
 
