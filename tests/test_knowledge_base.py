@@ -274,3 +274,14 @@ def test_a_cited_form_or_contract_is_not_a_missing_document(kb_engine):
     assert "城市居民最低生活保障待遇审批表" in dibao.references
     assert "城市居民最低生活保障待遇审批表" not in dibao.missing_references
     assert not is_document_title("房屋买卖合同") and is_document_title("关于加快发展保障性租赁住房的实施意见")
+
+
+def test_a_partial_answer_names_the_department_of_its_document(kb_engine):
+    from types import SimpleNamespace
+
+    from policyqa.intent import default_departments
+
+    assert default_departments()["城市居民最低生活保障条例"] == "民政部门"
+    contact = kb_engine.answerer._contact_for
+    assert "或向当地民政部门咨询" in contact((SimpleNamespace(doc="城市居民最低生活保障条例"),))
+    assert "住房和城乡建设主管部门" in contact((SimpleNamespace(doc="宁夏回族自治区供热条例"),)) and "12345" in contact(())

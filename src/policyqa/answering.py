@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from .config import DEFAULT_CONTACT
 from .confidence import calibration_for, certainty_for
 from .documents.structure import is_document_title
 from .folding import fold
-from .intent import default_other_topics
+from .intent import default_departments, default_other_topics
 from .lead import direct_lead
 from .models import Answer, Citation, Document, RelatedClause, Validity, clause_reference
 from .quoting import Candidate, Quoter, quotable_sentences
@@ -133,13 +134,13 @@ class Answerer:
             # not an answer: the confidence stays below the answer threshold (the topic is there,
             # the asked detail is not)
             conf = min(conf, round(self.refusal_threshold * PARTIAL_CONFIDENCE, 4))
-            return Answer(question, lead + _render(citations) + self.contact, False, conf, citations, related, notes,
+            return Answer(question, lead + _render(citations) + self._contact_for(citations), False, conf, citations, related, notes,
                           resolved, "partial", missing)
         if not self.certain(r):
             # the topic is found, but the best article may well not be the answer (a weak lead over
             # the next one): say so, quote the closest provisions, give the contact
             conf = min(conf, round(self.refusal_threshold * PARTIAL_CONFIDENCE, 4))
-            return Answer(question, UNCERTAIN_LEAD + _render(citations) + self.contact, False, conf, citations,
+            return Answer(question, UNCERTAIN_LEAD + _render(citations) + self._contact_for(citations), False, conf, citations,
                           related, notes, resolved, "partial", UNCERTAIN_DETAIL)
         if any(not any(t.said(c.sentence.text, question) for c in picks) for t in r.analysis.answer_types):
             # the quotes do not say the kind of thing asked (a penalty, a procedure, a permission):
@@ -151,6 +152,14 @@ class Answerer:
         conf = max(round(conf * support, 4), round(self.refusal_threshold, 4))
         lead = direct_lead(question, r.analysis.answer_types, citations, r.analysis.weights)
         return Answer(question, lead + _render(citations), False, conf, citations, related, notes, resolved)
+
+    def _contact_for(self, citations: tuple[Citation, ...]) -> str:
+        """The contact line, naming the department of the leading quote's document when it is not the
+        housing department's (``data/departments.txt``: 低保 → 民政部门) and the default line is in use."""
+        dept = default_departments().get(citations[0].doc) if citations else None
+        if not dept or self.contact != DEFAULT_CONTACT:
+            return self.contact
+        return DEFAULT_CONTACT.replace("住房和城乡建设主管部门", dept)
 
     def certain(self, r: Retrieval) -> bool:
         """Is the best-ranked article likely the answer (``confidence.Certainty``)?  Its fused score

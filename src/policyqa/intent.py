@@ -215,3 +215,20 @@ def parse_other_topics(lines: Iterable[str]) -> OtherTopics:
 def default_other_topics() -> OtherTopics:
     text = resources.files("policyqa").joinpath("data/other_topics.txt").read_text(encoding="utf-8")
     return parse_other_topics(text.splitlines())
+
+
+# -- who to contact about a document's matters ----------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def default_departments() -> dict[str, str]:
+    """Document title → the department citizens contact about it (``data/departments.txt``)."""
+    text = resources.files("policyqa").joinpath("data/departments.txt").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=>" in line:
+            title, dept = (x.strip() for x in line.split("=>", 1))
+            if title and dept:
+                out[title] = dept
+    return out
