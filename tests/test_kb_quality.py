@@ -17,6 +17,8 @@ KB = SHARED_EVAL / "kb_questions.jsonl"
 KB_DIALOGUES = SHARED_EVAL / "kb_dialogues.jsonl"
 EVERYDAY = ROOT / "tests" / "data" / "kb_everyday_questions.jsonl"
 SWITCH = ROOT / "tests" / "data" / "kb_switch_dialogues.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "kb_heldout_questions.jsonl"
+BLIND2 = ROOT / "tests" / "data" / "kb_blind2_questions.jsonl"
 
 pytestmark = [pytest.mark.slow]
 
@@ -30,15 +32,15 @@ def test_team_written_everyday_questions_behave_as_expected(kb_engine):
     # 74 everyday questions with the expected behaviour (answered with the key / partial / refused)
     b = evaluate(kb_engine, EVERYDAY)["behaviour"]
     assert b["n"] >= 40
-    # measured 0.84 / 0.16 (README); the targets are 0.90 / 0.02
-    assert b["useful_or_honest"] >= 0.80 and b["misleading"] <= 0.20
+    # measured 0.94 / 0.05 (README; the set is no longer blind); the targets are 0.90 / 0.02
+    assert b["useful_or_honest"] >= 0.88 and b["misleading"] <= 0.10
 
 
 @pytest.mark.skipif(not KB.exists(), reason="../shared/eval is absent")
 def test_kb_questions(kb_engine):
     r = evaluate(kb_engine, KB)
-    # measured hit@1 0.792, hit@3 0.885, gap rows honest 0.909 (README)
-    assert r["hit_at_1"] >= 0.75 and r["hit_at_3"] >= 0.85
+    # measured hit@1 0.844, hit@3 0.948, gap rows honest 0.909 (README)
+    assert r["hit_at_1"] >= 0.80 and r["hit_at_3"] >= 0.90
     assert r["oos_refusal"] >= 0.90 and r["false_refusal"] <= 0.05
     assert r["gap_honest"] >= 0.85
 
@@ -52,8 +54,15 @@ def test_kb_dialogues(kb_engine):
 
 
 def test_team_written_dialogues_that_switch_topic_or_follow_up(kb_engine):
-    # 15 complete questions after an unrelated one + 10 elliptical follow-ups (measured: hit@1 0.80,
-    # switch 0.87 / elliptical 0.70; key 0.72)
+    # 15 complete questions after an unrelated one + 10 elliptical follow-ups (measured: hit@1 0.92,
+    # switch 0.93 / elliptical 0.90; key 0.92)
     r = evaluate(kb_engine, SWITCH)
-    assert r["hit_at_1_by_kind"]["switch"] >= 0.80 and r["hit_at_1_by_kind"]["dialogue"] >= 0.60
-    assert r["hit_at_1"] >= 0.75 and r["key_in_answer"] >= 0.68
+    assert r["hit_at_1_by_kind"]["switch"] >= 0.85 and r["hit_at_1_by_kind"]["dialogue"] >= 0.75
+    assert r["hit_at_1"] >= 0.85 and r["key_in_answer"] >= 0.85
+
+
+def test_held_out_everyday_questions_behave_as_expected(kb_engine):
+    # 50 questions written from the documents without running the system (docs/heldout.md): first
+    # measured useful 0.50 / misleading 0.46; now 0.72 / 0.14 (README)
+    b = evaluate(kb_engine, HELDOUT)["behaviour"]
+    assert b["n"] == 50 and b["useful_or_honest"] >= 0.80 and b["misleading"] <= 0.20
