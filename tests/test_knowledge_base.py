@@ -285,3 +285,10 @@ def test_a_partial_answer_names_the_department_of_its_document(kb_engine):
     contact = kb_engine.answerer._contact_for
     assert "或向当地民政部门咨询" in contact((SimpleNamespace(doc="城市居民最低生活保障条例"),))
     assert "住房和城乡建设主管部门" in contact((SimpleNamespace(doc="宁夏回族自治区供热条例"),)) and "12345" in contact(())
+
+
+def test_the_act_a_procedure_question_names_is_searched(kb_engine):
+    # 怎么申请: 申请 is what 城市居民最低生活保障条例 第七条 is about (申请享受…由户主…提出书面申请)
+    hits = kb_engine.retriever.retrieve("低保怎么申请", k=3, docs=kb_engine.answer_docs).hits
+    assert "申请" in kb_engine.retriever.analyse("低保怎么申请").weights
+    assert ("城市居民最低生活保障条例", 7) in [(h.doc_title, h.clause.number) for h in hits]

@@ -26,6 +26,8 @@ EXPANSION_WEIGHT = 0.7
 SINGLE_CHAR_WEIGHT = 0.3  # one-character words (年, 房, 建) carry little meaning on their own
 HISTORY_WEIGHT = 0.45
 CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 罚多少)
+# the acts a cue names (怎么申请, 去哪投诉, 如何办理): the answering article says them too, so they keep their weight
+CUE_CONTENT_WORDS = frozenset({"申请", "办理", "投诉", "举报", "提取", "备案", "登记", "复议", "起诉", "维权"})
 
 
 KEYWORD_SEARCH_CHARS = 24
@@ -93,7 +95,7 @@ class QueryAnalyser:
         types = asked_types(question)
         cues = [c for t in types for c in t.cues if c in question]
         for t in tokens:
-            if any(t in c for c in cues):
+            if t not in CUE_CONTENT_WORDS and any(t in c for c in cues):
                 weights[t] = min(weights[t], CUE_WORD_WEIGHT)
         if follow_up and history and not types:
             # 那要是饭店这种单位私改呢？ after 私改燃气管道会罚吗？ asks the same thing (a penalty) of the new subject
