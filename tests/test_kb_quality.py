@@ -66,3 +66,10 @@ def test_held_out_everyday_questions_behave_as_expected(kb_engine):
     # measured useful 0.50 / misleading 0.46; now 0.72 / 0.14 (README)
     b = evaluate(kb_engine, HELDOUT)["behaviour"]
     assert b["n"] == 50 and b["useful_or_honest"] >= 0.80 and b["misleading"] <= 0.20
+
+
+def test_the_second_blind_set_behaves_as_measured(kb_engine):
+    # 50 questions written last, blind (docs/blind2.md); report only — this guards the measured level
+    # (useful 0.78 / honest 0.16 / misleading 0.06), it was never tuned on
+    b = evaluate(kb_engine, BLIND2)["behaviour"]
+    assert b["n"] == 50 and b["useful_or_honest"] >= 0.85 and b["misleading"] <= 0.15
