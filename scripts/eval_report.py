@@ -149,10 +149,12 @@ def main() -> None:
         "",
         "## Remaining misses of policyqa",
         "",
+        "(Not listed for the second blind set, which reports figures only.)",
+        "",
     ]
     for name, rs in results.items():
-        if name == "embedders":
-            continue
+        if name in ("embedders", "kb_blind2_questions"):
+            continue  # the blind set reports figures only: listing its misses would invite tuning on them
         for f in rs[0]["failures"]:
             md.append(f"- {name}: {f['q']} — gold {f['gold']}, ranked {f['got']}, key in answer {f['key_ok']}, refused {f['refused']}")
     Path(args.out + ".md").write_text("\n".join(md) + "\n", encoding="utf-8")
