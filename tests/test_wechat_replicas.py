@@ -55,3 +55,30 @@ def test_follow_up_context_and_late_answer_cross_replicas():
     finally:
         one.close()
         two.close()
+
+
+def test_a_reply_stored_just_before_its_claim_is_released_is_shared():
+    # the waiting replica reads the reply key (not there yet), the owner stores its reply and releases
+    # its claim, the waiter sees the claim gone: it must read the reply once more, not say "unavailable"
+    from wechatpy import parse_message
+
+    class RacyStore(MemoryStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.reads = 0
+
+        def get(self, key: str):
+            if key == "wxreply:k":
+                self.reads += 1
+                if self.reads == 1:
+                    return None
+            return super().get(key)
+
+    store = RacyStore()
+    store.put("wxreply:k", "<xml>the reply</xml>", 60)
+    responder = WeChatResponder(lambda: FakeEngine(), Settings(wechat_budget_seconds=1.0), None, store=store)
+    try:
+        message = parse_message(text_xml("保租房怎么申请", msg_id=77))
+        assert responder._await_reply(message, "wxreply:k", "wxclaim:k") == "<xml>the reply</xml>"
+    finally:
+        responder.close()

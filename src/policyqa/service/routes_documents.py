@@ -63,7 +63,7 @@ def build_documents_router(settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/api")
 
     @router.get("/search", response_model=SearchResponse, tags=["staff"], summary="Clause search",
-                responses={422: {"model": ErrorResponse}, **RATE_LIMITED}, dependencies=[SearchLimit])
+                responses={422: {"model": ErrorResponse}, **_NOT_FOUND, **RATE_LIMITED}, dependencies=[SearchLimit])
     async def search(
         engine: EngineDep,
         q: Annotated[str, Query(min_length=1, max_length=200, description="Keywords, e.g. 装配式建筑.")],

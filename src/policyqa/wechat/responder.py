@@ -200,7 +200,10 @@ class WeChatResponder:
                 return value or None
             if time.monotonic() >= deadline:
                 return render(message, HOLDING_TEXT)
-            if self._store.get(claim) is None:  # released without a reply to share
+            if self._store.get(claim) is None:  # released: a reply is stored before its claim is released,
+                value = self._store.get(key)  # so read once more (it may have landed between the two reads)
+                if value is not None and value != _HOLDING:
+                    return value or None
                 return render(message, HOLDING_TEXT if value == _HOLDING else UNAVAILABLE_TEXT)
             time.sleep(POLL_SECONDS)
 
