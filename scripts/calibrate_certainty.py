@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from policyqa.config import Settings
-from policyqa.confidence import Certainty
+from policyqa.confidence import Certainty, newton_logistic
 from policyqa.engine import QAEngine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,19 +33,9 @@ KEEP = 0.95  # share of the right answers that stay ``answered``
 PLAN = "2022年全区住房城乡建设工作要点"
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.1, iterations: int = 50) -> np.ndarray:
-    """Newton (IRLS) logistic fit; ``x`` without the bias column."""
-    x = np.hstack([np.ones((len(x), 1)), x])
-    w = np.zeros(x.shape[1])
-    reg = l2 * np.eye(x.shape[1])
-    reg[0, 0] = 0.0
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-x @ w))
-        step = np.linalg.solve((x * (p * (1 - p))[:, None]).T @ x + reg, x.T @ (p - y) + reg @ w)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
+def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic fit (``confidence.newton_logistic``): the weights, bias first."""
+    return newton_logistic(x, y)
 
 
 def prob(w: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -55,13 +56,18 @@ COVERAGE_ONLY = Calibration(logistic=False)
 
 
 @lru_cache(maxsize=1)
-def _calibrations() -> dict[str, Calibration]:
+def _fitted() -> dict[str, Any]:
+    """``data/confidence.json``: ``embedders`` (refusal models) and ``certainty`` (certainty models), by embedder id."""
     try:
         text = resources.files("policyqa").joinpath("data/confidence.json").read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    raw = json.loads(text)
-    return {k: Calibration(**v) for k, v in raw.get("embedders", {}).items()}
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _calibrations() -> dict[str, Calibration]:
+    return {k: Calibration(**v) for k, v in _fitted().get("embedders", {}).items()}
 
 
 def calibration_for(embedder_id: str) -> Calibration:
@@ -92,11 +98,7 @@ class Certainty:
 
 @lru_cache(maxsize=1)
 def _certainties() -> dict[str, Certainty]:
-    try:
-        text = resources.files("policyqa").joinpath("data/confidence.json").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    return {k: Certainty(**v) for k, v in json.loads(text).get("certainty", {}).items()}
+    return {k: Certainty(**v) for k, v in _fitted().get("certainty", {}).items()}
 
 
 def certainty_for(embedder_id: str) -> Certainty | None:
@@ -108,10 +110,18 @@ def fit_logistic(rows: list[tuple[float, float, int]], labels: list[int], l2: fl
                  iterations: int = 50) -> Calibration:
     """Newton (IRLS) fit of the logistic model on (coverage, dense, synonyms) rows, labels 1 =
     the corpus addresses the question.  Threshold left at 0.5 (set it from the data)."""
+    w = newton_logistic([(c, d, min(s, MAX_SYNONYMS)) for c, d, s in rows], labels, l2, iterations)
+    return Calibration(float(w[0]), float(w[1]), float(w[2]), float(w[3]), 0.5)
+
+
+def newton_logistic(rows: Sequence[Sequence[float]], labels: Sequence[int | float], l2: float = 0.1,
+                    iterations: int = 50):
+    """Newton (IRLS) logistic regression with an unpenalised bias and L2 (``l2``) on the feature
+    weights: ``rows`` n × k features, ``labels`` n × {0, 1} → a numpy array of k + 1 weights, bias first."""
     import numpy as np
 
-    x = np.array([[1.0, c, d, min(s, MAX_SYNONYMS)] for c, d, s in rows], dtype=np.float64)
-    y = np.array(labels, dtype=np.float64)
+    x = np.hstack([np.ones((len(rows), 1)), np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)])
+    y = np.asarray(labels, dtype=np.float64)
     w = np.zeros(x.shape[1])
     reg = l2 * np.eye(x.shape[1])
     reg[0, 0] = 0.0
@@ -123,4 +133,4 @@ def fit_logistic(rows: list[tuple[float, float, int]], labels: list[int], l2: fl
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return Calibration(float(w[0]), float(w[1]), float(w[2]), float(w[3]), 0.5)
+    return w
