@@ -198,17 +198,22 @@ class OtherTopics:
         return out
 
 
-def parse_other_topics(lines: Iterable[str]) -> OtherTopics:
-    """``word`` or ``word => department`` per line; ``#`` comments."""
+def _arrow_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """``left`` or ``left => right`` per line (``#`` comments, blank lines skipped) → (left, right)."""
     out = []
     for raw in lines:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        word, _, dept = (p.strip() for p in line.partition("=>"))
-        if word:
-            out.append((word, dept))
-    return OtherTopics(tuple(sorted(out, key=lambda x: -len(x[0]))))
+        left, _, right = (p.strip() for p in line.partition("=>"))
+        if left:
+            out.append((left, right))
+    return out
+
+
+def parse_other_topics(lines: Iterable[str]) -> OtherTopics:
+    """``word`` or ``word => department`` per line; ``#`` comments."""
+    return OtherTopics(tuple(sorted(_arrow_lines(lines), key=lambda x: -len(x[0]))))
 
 
 @lru_cache(maxsize=1)
@@ -224,11 +229,4 @@ def default_other_topics() -> OtherTopics:
 def default_departments() -> dict[str, str]:
     """Document title → the department citizens contact about it (``data/departments.txt``)."""
     text = resources.files("policyqa").joinpath("data/departments.txt").read_text(encoding="utf-8")
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "=>" in line:
-            title, dept = (x.strip() for x in line.split("=>", 1))
-            if title and dept:
-                out[title] = dept
-    return out
+    return {title: dept for title, dept in _arrow_lines(text.splitlines()) if dept}
