@@ -13,22 +13,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from .config import DEFAULT_CONTACT
+from .config import CONTACT_TEMPLATE, DEFAULT_CONTACT
 from .confidence import calibration_for, certainty_for
 from .documents.structure import is_document_title
 from .folding import fold
 from .intent import default_departments, default_other_topics
 from .lead import direct_lead
 from .models import Answer, Citation, Document, RelatedClause, Validity, clause_reference
-from .quoting import Candidate, Quoter, quotable_sentences
+from .quoting import DETAIL_NAMES, Candidate, Quoter, quotable_sentences
 from .retrieval import HybridRetriever, Retrieval, word_share
 
 PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])x{1,4}(?:[—\-–]x{1,4})?(?![A-Za-z])")
 THANKS_RE = re.compile(r"^(谢谢|多谢|感谢|好的谢谢|thank)", re.IGNORECASE)
 GREETING_RE = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|在不在|谢谢|感谢|你是谁|你是真人|你是机器人)", re.IGNORECASE)
 # kinds of detail whose absence makes an answer partial, and how the answer names what is missing
-PARTIAL_TYPES = {"contact": "联系电话、网址或办理地点", "start": "起算时间", "duration": "具体期限", "authority": "具体负责的部门或单位",
-                 "amount": "具体数额或标准"}  # most specific first
+PARTIAL_TYPES = DETAIL_NAMES  # ``quoting.DETAIL_NAMES``, most specific first
 # confidence of an answer whose quotes miss the asked detail: a partial answer stays below the
 # answer threshold (×0.95 of it); an answer whose quotes do not say the kind of thing asked is scaled
 UNSAID_CONFIDENCE = 0.85
@@ -159,7 +158,7 @@ class Answerer:
         dept = default_departments().get(citations[0].doc) if citations else None
         if not dept or self.contact != DEFAULT_CONTACT:
             return self.contact
-        return DEFAULT_CONTACT.replace("住房和城乡建设主管部门", dept)
+        return CONTACT_TEMPLATE.format(department=dept)
 
     def certain(self, r: Retrieval) -> bool:
         """Is the best-ranked article likely the answer (``confidence.Certainty``)?  Its fused score

@@ -98,10 +98,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     engine = _load(args, _settings(args))
     results = engine.search(args.query, doc=args.doc, section=args.section, limit=args.limit)
     if args.json:  # the HTTP API's shape (``/api/search``)
-        from .service.schemas import SearchResponse, search_result_out
+        from .service.schemas import search_out
 
-        _print_json(SearchResponse(query=args.query, doc=args.doc, section=args.section, level=None, status=None,
-                                   results=[search_result_out(r) for r in results]).model_dump())
+        _print_json(search_out(args.query, results, doc=args.doc, section=args.section).model_dump())
         return 0
     if not results:
         print("没有找到匹配的条款。")

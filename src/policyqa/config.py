@@ -19,7 +19,10 @@ from .documents.limits import (
 #: The shortest admin key ``policyqa serve`` accepts (see :meth:`Settings.check_admin_key`).
 MIN_ADMIN_KEY_CHARS = 16
 
-DEFAULT_CONTACT = "如需进一步咨询，请拨打 12345 政务服务便民热线，或向当地住房和城乡建设主管部门咨询。"
+# the contact line; a partial answer from another department's document names that department
+# (``data/departments.txt``) in place of the housing department
+CONTACT_TEMPLATE = "如需进一步咨询，请拨打 12345 政务服务便民热线，或向当地{department}咨询。"
+DEFAULT_CONTACT = CONTACT_TEMPLATE.format(department="住房和城乡建设主管部门")
 
 
 class Settings(BaseSettings):

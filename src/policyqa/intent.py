@@ -96,6 +96,7 @@ NUMBER = "[0-9０-９一二三四五六七八九十两][0-9０-９一二三四�
 _TELLING_JI = re.compile(r"(?:(?<=[好十这那过没近头])|(?<=[^提]前))几(?=[个年天月日次户回趟遍人家栋层])")
 
 
+@lru_cache(maxsize=1024)  # read for every sentence an answer type is checked against
 def asking_part(question: str) -> str:
     """``question`` with its vague numbers (好几年, 十几户) masked, so that only a real 几 asks."""
     return _TELLING_JI.sub("若干", question) if "几" in question else question
@@ -167,13 +168,13 @@ def default_answer_types() -> tuple[AnswerType, ...]:
 # more than a procedure); kinds not listed keep their file order after these
 SPECIFICITY = ("contact", "start", "remedy", "penalty", "amount", "duration", "standard", "authority", "scope",
                "definition", "validity", "condition", "permission", "obligation", "procedure")
+_SPECIFICITY_RANK = {name: i for i, name in enumerate(SPECIFICITY)}
 
 
 def asked_types(question: str, types: tuple[AnswerType, ...] | None = None) -> tuple[AnswerType, ...]:
     """The kinds of answer ``question`` asks for (several, or none), the most specific first."""
     found = [t for t in (types if types is not None else default_answer_types()) if t.asked(question)]
-    rank = {name: i for i, name in enumerate(SPECIFICITY)}
-    return tuple(sorted(found, key=lambda t: rank.get(t.name, len(rank))))
+    return tuple(sorted(found, key=lambda t: _SPECIFICITY_RANK.get(t.name, len(SPECIFICITY))))
 
 
 # -- topics other departments handle -----------------------------------------------------------

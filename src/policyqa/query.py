@@ -12,7 +12,6 @@ character bigrams).  ``HybridRetriever`` (``policyqa.retrieval``) uses both.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,11 +27,10 @@ HISTORY_WEIGHT = 0.45
 CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 罚多少)
 # the acts a cue names (怎么申请, 去哪投诉, 如何办理): the answering article says them too, so they keep their weight
 CUE_CONTENT_WORDS = frozenset({"申请", "办理", "投诉", "举报", "提取", "备案", "登记", "复议", "起诉", "维权"})
-
-
 KEYWORD_SEARCH_CHARS = 24
 # words and marks that make a query a question, not a keyword search
 _ASKS = re.compile(r"[？?吗呢吧么]|怎|什么|啥|多少|几[个天年月号次岁]|哪|谁|能不能|可不可以|可以|是否|有没有|如何|为何|为什么|我|咱")
+
 
 @dataclass(frozen=True)
 class QueryAnalysis:

@@ -31,7 +31,10 @@ LIST_CHARS = 220  # a list introduced by 下列… is quoted whole up to this ma
 # follows the rule, the figure follows the condition), and half an article misleads (kb_questions:
 # key in answer 0.47 → see README); longer articles are quoted by their best sentences and items
 WHOLE_ARTICLE_CHARS = 200
-DETAIL_TYPES = frozenset({"amount", "duration", "authority", "contact", "start"})  # details a quote states or not (answering.PARTIAL_TYPES)
+# the details a quote states or not, most specific first, and how a partial answer names one it lacks
+# (``answering.Answerer._missing_detail``; 电话是多少 needs a phone number, not any figure)
+DETAIL_NAMES = {"contact": "联系电话、网址或办理地点", "start": "起算时间", "duration": "具体期限",
+                "authority": "具体负责的部门或单位", "amount": "具体数额或标准"}
 WHOLE_ARTICLE_CHARS_SEARCH = 420  # a keyword search (``QueryAnalysis.keyword_search``) gets longer articles whole
 _INTRODUCES_LIST = re.compile(r"[：:]$|下列[^。；]*[：:]?$")
 _ENDS_SENTENCE = re.compile(r"[。！？；!?;][”’」』）)]*$")
@@ -115,11 +118,12 @@ class Quoter:
         return self._with_listed_items(picks, idf)
 
     def _with_stated_detail(self, picks: list[Candidate], cands: list[Candidate], a: QueryAnalysis) -> list[Candidate]:
-        """An amount, time-limit or authority question gets the leading clause's sentence that states
-        it (按不低于建筑总面积的千分之四配置 under 按多大比例配), when no quote of that clause does: it
-        joins the quotes after the leading one, in place of the weakest other quote if they are full."""
-        # the details a quote states or not, and the most specific kind asked (不服 → a remedy)
-        asked = [t for t in a.answer_types if t.name in DETAIL_TYPES] or list(a.answer_types[:1])
+        """A question asking for a detail (``DETAIL_NAMES``: a figure, a time limit, a start date, a body,
+        a contact) — or else for the most specific kind asked (不服 → a remedy) — gets the leading
+        clause's sentence that states it (按不低于建筑总面积的千分之四配置 under 按多大比例配), when no
+        quote of that clause does: it joins the quotes after the leading one, in place of the weakest
+        other quote if they are full."""
+        asked = [t for t in a.answer_types if t.name in DETAIL_NAMES] or list(a.answer_types[:1])
         lead_id = picks[0].hit.clause.clause_id
         if not asked or any(t.said(p.sentence.text, a.question) for t in asked for p in picks if p.hit.clause.clause_id == lead_id):
             return picks

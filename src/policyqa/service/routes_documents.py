@@ -30,7 +30,7 @@ from .schemas import (
     document_out,
     feedback_entry_out,
     gap_out,
-    search_result_out,
+    search_out,
     status_out,
 )
 
@@ -80,8 +80,7 @@ def build_documents_router(settings: Settings) -> APIRouter:
         results = await run_in_threadpool(
             engine.search, q, doc=doc or None, section=section or None, limit=limit, level=level or None, status=status
         )
-        return SearchResponse(query=q, doc=doc or None, section=section or None, level=level or None, status=status,
-                              results=[search_result_out(r) for r in results])
+        return search_out(q, results, doc=doc, section=section, level=level, status=status)
 
     @router.get("/documents", response_model=DocumentsResponse, tags=["documents"], summary="List documents")
     async def list_documents(engine: EngineDep) -> DocumentsResponse:

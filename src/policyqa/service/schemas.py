@@ -341,6 +341,13 @@ def answer_out(answer: Answer, session_id: str) -> AnswerOut:
     )
 
 
+def search_out(query: str, results: Sequence[SearchResult], *, doc: str | None = None, section: str | None = None,
+               level: str | None = None, status: str | None = None) -> SearchResponse:
+    """``/api/search``'s body (also ``policyqa search --json``); empty filters are ``None``."""
+    return SearchResponse(query=query, doc=doc or None, section=section or None, level=level or None, status=status,
+                          results=[search_result_out(r) for r in results])
+
+
 def search_result_out(r: SearchResult) -> SearchResultOut:
     return SearchResultOut(
         doc=r.doc, doc_id=r.doc_id, section=r.section, clause=r.clause, sub=r.sub, label=r.label, title=r.title,
