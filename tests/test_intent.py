@@ -145,3 +145,12 @@ def test_a_question_for_a_technical_standard_is_answered_by_a_cited_standard():
     (std,) = [t for t in asked_types("新房墙面开裂，有没有专门的标准管这个？") if t.name == "standard"]
     assert std.said("发布实施《xx住宅工程渗漏、裂缝常见问题防治技术标准》")
     assert not std.said("建设单位应当按照合同约定支付工程款")
+
+
+def test_a_threshold_sentence_states_a_condition_and_everyday_permission_cues_ask():
+    from policyqa.intent import asked_types
+
+    (condition,) = [t for t in asked_types("什么条件下开发商就该申请成立业主大会？") if t.name == "condition"]
+    assert condition.said("交付业主的专有部分建筑面积达到建筑总面积百分之五十以上的，建设单位应当…书面申请成立业主大会")
+    assert not condition.said("业主大会应当代表和维护全体业主的合法权益")
+    assert "permission" in {t.name for t in asked_types("自己扯根线多接几个插座，这样行不行")}

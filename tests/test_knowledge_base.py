@@ -292,3 +292,13 @@ def test_the_act_a_procedure_question_names_is_searched(kb_engine):
     hits = kb_engine.retriever.retrieve("低保怎么申请", k=3, docs=kb_engine.answer_docs).hits
     assert "申请" in kb_engine.retriever.analyse("低保怎么申请").weights
     assert ("城市居民最低生活保障条例", 7) in [(h.doc_title, h.clause.number) for h in hits]
+
+
+def test_a_specific_value_the_article_leaves_to_another_body_is_partial(kb_engine):
+    # 住房公积金管理条例 第十八条 states a floor (不得低于…5%) and leaves the specific ratio to the
+    # 住房公积金管理委员会: asked for the specific (local) ratio, the answer says it is not written
+    a = kb_engine.ask("我们这边单位给交公积金到底是按百分之几交的，宁夏的缴存比例具体是多少？")
+    assert a.status == "partial" and a.missing == "具体数额或标准"
+    assert any("具体缴存比例由住房公积金管理委员会拟订" in c.quote for c in a.citations)
+    floor = kb_engine.ask("公积金缴存比例最低是多少？")  # the floor is what the article states
+    assert floor.status == "answered" and "5%" in floor.answer

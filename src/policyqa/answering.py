@@ -42,6 +42,10 @@ PARTIAL_CONFIDENCE = 0.95
 # an answer whose best article leads the others only weakly (``Answerer.certain``) is given as partial
 UNCERTAIN_LEAD = "所收录的文件中没有找到确定回答这个问题的规定。以下是最接近的条款，未必直接回答您的问题，供参考："
 UNCERTAIN_DETAIL = "确定适用的规定"
+# a question after the specific or local value (具体是多少, 我们当地), and an article that leaves that
+# value to another body (具体缴存比例由住房公积金管理委员会拟订; 具体标准由…人民政府规定)
+LOCAL_VALUE_RE = re.compile(r"具体|当地|本地|我们这|我们那|咱们这|这边")
+DELEGATED_RE = re.compile(r"具体[^。；，]{0,12}由[^。；]{1,60}?(?:拟订|拟定|制定|确定|规定|核定)")
 
 PLACEHOLDER_NOTE = "引文中的“xx”“x—x”等为原文中未公开的具体数字，请以官方正式发布的文件为准。"
 MISSING_DOC_NOTE = "文中提到的{titles}未收录在本知识库中，如需查阅请以官方发布的全文为准。"
@@ -217,9 +221,15 @@ class Answerer:
         # of 1万元 under 贷多少万) does not answer
         lead = [c for c in picks if c.hit.clause.clause_id == picks[0].hit.clause.clause_id]
         # the most specific kind asked decides (多少天: a number of days, not any figure)
-        if not asked or any(asked[0].said(c.sentence.text, r.analysis.question) for c in lead):
-            return ""  # nothing specific asked, or a quote states one of the details asked
-        return PARTIAL_TYPES[asked[0].name]
+        if not asked:
+            return ""  # nothing specific asked
+        if not any(asked[0].said(c.sentence.text, r.analysis.question) for c in lead):
+            return PARTIAL_TYPES[asked[0].name]
+        if asked[0].name == "amount" and LOCAL_VALUE_RE.search(r.analysis.question) and DELEGATED_RE.search(lead[0].hit.clause.text):
+            # 宁夏的缴存比例具体是多少 under 「…不得低于…5%…具体缴存比例由住房公积金管理委员会拟订」:
+            # the figure quoted is a floor or frame, the specific (local) value is set elsewhere
+            return PARTIAL_TYPES[asked[0].name]
+        return ""  # a quote states the detail asked
 
     def _status(self, doc_id: str) -> Validity:
         return self.validity.get(doc_id) or Validity()
