@@ -34,3 +34,20 @@ def test_a_keyword_search_is_told_from_a_question(engine):
         assert r.analyse(search).keyword_search, search
     for question in ("公积金怎么提取？", "租房可以提取公积金吗", "我家暖气不热", "供热期间卧室最低温度是多少摄氏度"):
         assert not r.analyse(question).keyword_search, question
+
+
+def test_policy_terms_the_corpus_never_prints_are_not_added_to_the_query(tmp_path):
+    # a lexicon written for one corpus over another: 公积金 → 住房公积金 is kept where the corpus
+    # prints 住房公积金, dropped (with its phrase) where it does not
+    from policyqa.index.sparse import SparseIndex
+    from policyqa.intent import default_cues
+    from policyqa.query import QueryAnalyser
+    from policyqa.segmentation import Segmenter
+
+    seg = Segmenter()
+    printed = QueryAnalyser(seg, default_cues(), SparseIndex.build([seg.index_terms("职工可以提取住房公积金")]))
+    a = printed.analyse("公积金能取吗")
+    assert "住房公积金" in a.expansion and a.synonyms
+    elsewhere = QueryAnalyser(seg, default_cues(), SparseIndex.build([seg.index_terms("疫情期间企业复工复产")]))
+    b = elsewhere.analyse("公积金能取吗")
+    assert "住房公积金" not in b.expansion and not b.synonyms and b.query_text == "公积金能取吗"

@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .index.sparse import SparseIndex
 from .intent import AnswerType, QuestionCues, asked_types
 from .models import Turn
-from .segmentation import Segmenter
+from .segmentation import Expansion, Segmenter
 
 BIGRAM_WEIGHT = 0.5
 EXPANSION_WEIGHT = 0.7
@@ -28,6 +29,7 @@ CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 
 # the acts a cue names (怎么申请, 去哪投诉, 如何办理): the answering article says them too, so they keep their weight
 CUE_CONTENT_WORDS = frozenset({"申请", "办理", "投诉", "举报", "提取", "备案", "登记", "复议", "起诉", "维权"})
 KEYWORD_SEARCH_CHARS = 24
+PRINTED_CACHE = 8192  # policy terms remembered as printed or not in the corpus (the lexicon has ~3k)
 # words and marks that make a query a question, not a keyword search
 _ASKS = re.compile(r"[？?吗呢吧么]|怎|什么|啥|多少|几[个天年月号次岁]|哪|谁|能不能|可不可以|可以|是否|有没有|如何|为何|为什么|我|咱")
 
@@ -63,6 +65,10 @@ class QueryAnalyser:
         self.segmenter = segmenter
         self.cues = cues
         self.clauses = clause_index
+        # is a policy term printed in this corpus (one of its words is indexed)? bounded by the lexicon
+        self._printed = lru_cache(maxsize=PRINTED_CACHE)(
+            lambda term: any(clause_index.has(w) for w in segmenter.cut(term) if len(w) > 1 or w.isascii())
+        )
 
     def analyse(self, question: str, history: Sequence[Turn] | None = None) -> QueryAnalysis:
         """What ``question`` asks: its words and their weights (own words 1, one-character words
@@ -70,7 +76,7 @@ class QueryAnalyser:
         the kinds of thing asked, and — when it cannot stand alone after ``history`` (earlier turns,
         oldest first) — the previous question's words (``HISTORY_WEIGHT``) and cited clauses."""
         seg = self.segmenter
-        expansion = seg.expand(question)
+        expansion = self._known(seg.expand(question))
         tokens = tuple(dict.fromkeys(seg.cut(question)))
         exp_tokens = [t for t in dict.fromkeys(seg.cut(" ".join(expansion.added))) if t not in tokens]
         # merge with the previous question only when this one cannot stand alone (那…呢, 这个…,
@@ -82,7 +88,7 @@ class QueryAnalyser:
         query_text = expansion.text
         if follow_up and history:
             prev = history[-1].question
-            prev_exp = seg.expand(prev)
+            prev_exp = self._known(seg.expand(prev))
             hist_tokens = [t for t in dict.fromkeys(seg.cut(prev_exp.text)) if t not in tokens and t not in exp_tokens]
             query_text = prev + " " + expansion.text
         weights = {t: HISTORY_WEIGHT for t in hist_tokens}
@@ -102,6 +108,16 @@ class QueryAnalyser:
             question, query_text, tokens, tuple(exp_tokens), tuple(hist_tokens), weights, follow_up, expansion.matches,
             types, tuple(history[-1].clauses) if follow_up and history else (),
         )
+
+    def _known(self, expansion: Expansion) -> Expansion:
+        """``expansion`` without the policy terms this corpus never prints (a term no document uses
+        only adds noise, above all to the embedded query: a housing lexicon over another corpus),
+        and without the everyday phrases none of whose terms it prints."""
+        printed = self._printed
+        if all(printed(t) for t in expansion.added):
+            return expansion
+        matches = tuple((p, kept) for p, ts in expansion.matches if (kept := tuple(t for t in ts if printed(t))))
+        return Expansion(expansion.original, tuple(t for t in expansion.added if printed(t)), matches)
 
     def _names_something(self, tokens: Sequence[str]) -> bool:
         """Does the question name a thing the corpus knows (a word of two or more characters that is
