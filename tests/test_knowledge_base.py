@@ -302,3 +302,11 @@ def test_a_specific_value_the_article_leaves_to_another_body_is_partial(kb_engin
     assert any("具体缴存比例由住房公积金管理委员会拟订" in c.quote for c in a.citations)
     floor = kb_engine.ask("公积金缴存比例最低是多少？")  # the floor is what the article states
     assert floor.status == "answered" and "5%" in floor.answer
+
+
+def test_a_question_after_a_things_classes_is_partial_when_the_quote_only_names_it(kb_engine):
+    # the work plan names 「两次六分」 but never lists the six classes
+    a = kb_engine.ask("村里推行的“两次六分”，到底是分哪六类？")
+    assert a.status == "partial" and a.missing == "具体分类或组成"
+    listed = kb_engine.ask("城市规划分为哪几类？")  # 城乡规划法 第二条: 分为总体规划和详细规划
+    assert listed.status == "answered" and "分为总体规划和详细规划" in listed.answer
