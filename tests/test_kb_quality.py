@@ -32,17 +32,17 @@ def test_team_written_everyday_questions_behave_as_expected(kb_engine):
     # 74 everyday questions with the expected behaviour (answered with the key / partial / refused)
     b = evaluate(kb_engine, EVERYDAY)["behaviour"]
     assert b["n"] >= 40
-    # measured 0.94 / 0.05 (README; the set is no longer blind); the targets are 0.90 / 0.02
-    assert b["useful_or_honest"] >= 0.88 and b["misleading"] <= 0.10
+    # measured 0.99 / 0.01 (README; the set is no longer blind); the targets are 0.90 / 0.02
+    assert b["useful_or_honest"] >= 0.95 and b["misleading"] <= 0.03
 
 
 @pytest.mark.skipif(not KB.exists(), reason="../shared/eval is absent")
 def test_kb_questions(kb_engine):
     r = evaluate(kb_engine, KB)
-    # measured hit@1 0.844, hit@3 0.948, gap rows honest 0.909 (README)
-    assert r["hit_at_1"] >= 0.80 and r["hit_at_3"] >= 0.90
+    # measured hit@1 0.865, hit@3 0.958, gap rows honest 1.000 (README)
+    assert r["hit_at_1"] >= 0.84 and r["hit_at_3"] >= 0.94
     assert r["oos_refusal"] >= 0.90 and r["false_refusal"] <= 0.05
-    assert r["gap_honest"] >= 0.85
+    assert r["gap_honest"] >= 0.90
 
 
 @pytest.mark.skipif(not KB_DIALOGUES.exists(), reason="../shared/eval is absent")
