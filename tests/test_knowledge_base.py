@@ -310,3 +310,24 @@ def test_a_question_after_a_things_classes_is_partial_when_the_quote_only_names_
     assert a.status == "partial" and a.missing == "具体分类或组成"
     listed = kb_engine.ask("城市规划分为哪几类？")  # 城乡规划法 第二条: 分为总体规划和详细规划
     assert listed.status == "answered" and "分为总体规划和详细规划" in listed.answer
+
+
+def test_a_provinces_article_stating_the_national_rule_leads(kb_engine):
+    # 物业管理条例 第十条 and 宁夏回族自治区物业管理条例 第十二条 state the same rule (业主人数较少且经
+    # 全体业主一致同意，决定不成立业主大会的…): the province's text is cited first
+    hits = kb_engine.retriever.retrieve("业主人数较少，全体业主一致同意不成立业主大会的，由谁履行职责？", k=3,
+                                        docs=kb_engine.answer_docs).hits
+    assert hits[0].doc_title == "宁夏回族自治区物业管理条例" and hits[0].clause.number == 12
+    named = kb_engine.retriever.retrieve("国务院《物业管理条例》规定业主人数较少且经全体业主一致同意，决定不成立业主大会的怎么办？",
+                                         k=3, docs=kb_engine.answer_docs).hits
+    assert named[0].doc_title == "物业管理条例"
+
+
+def test_a_question_after_how_many_people_is_answered_by_a_share_of_them():
+    from policyqa.intent import asked_types
+
+    q = "需要多少户同意才行？"
+    (amount,) = [t for t in asked_types(q) if t.name == "amount"]
+    assert amount.said("业主人数较少且经全体业主一致同意，决定不成立业主大会的", q)
+    assert amount.said("经20%以上的业主提议，业主委员会应当组织召开业主大会临时会议", "得有多少人牵头提出来？")
+    assert not amount.said("业主大会应当代表和维护全体业主的合法权益", q)

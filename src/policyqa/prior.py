@@ -66,6 +66,9 @@ class DocumentPrior:
         self._doc_law = np.array([d.level in LAW_LEVELS for d in documents] or [False], dtype=bool)
         self._doc_local = np.array([d.level not in NATIONAL_LEVELS for d in documents] or [False], dtype=bool)
         self._plans_and_laws = bool(self._doc_plan.any() and self._doc_law.any())
+        # the province's own laws and regulations (not its plans) beside national ones
+        self._doc_local_law = self._doc_local & self._doc_law
+        self.has_local_and_national = bool(self._doc_local_law.any() and (self._doc_law & ~self._doc_local).any())
         # names a question may call a document by: 中华人民共和国建筑法 → 建筑法; 宁夏回族自治区供热条例 → 供热条例
         self._doc_names = [
             (i, tuple(dict.fromkeys(n for n in (d.title, _short_title(d.title)) if len(n) >= 4)))
@@ -83,6 +86,17 @@ class DocumentPrior:
         self._doc_clauses: dict[str, list[int]] = {}  # doc_id -> its clause positions, in order
         for pos, c in enumerate(store.clauses):
             self._doc_clauses.setdefault(c.doc_id, []).append(pos)
+
+    def is_local(self, pos: int) -> bool:
+        """Is the clause at position ``pos`` in a law or regulation of the province's own (not a
+        national one, not a plan)?"""
+        return bool(self._doc_local_law[self.clause_doc[pos]])
+
+    def names_document(self, question: str, doc_id: str) -> bool:
+        """Does ``question`` name the document ``doc_id`` (its title or short title)?"""
+        i = self._doc_pos.get(doc_id)
+        mentioned = self.mentioned(question)
+        return any(n in mentioned for j, names in self._doc_names if j == i for n in names)
 
     def cited_position(self, ref: str) -> int | None:
         """The clause position of a cited ``"doc_id#number"`` (``"doc_id#11-1"`` for 第十一条之一);

@@ -24,6 +24,7 @@ the best clause — and the best dense cosine feed the answerer's refusal decisi
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -48,6 +49,13 @@ from .segmentation import Segmenter
 W_PASSAGE_SPARSE = 1.0
 PASSAGE_CLAUSES = 5  # passages are drawn from this many top clauses
 RERANK_DEPTH = 30
+# a province's article stating the rule of the best (national) article takes the lead: it is among the
+# next TWIN_DEPTH and holds TWIN_SHARE of the bigrams of the national article's best sentence (at least
+# TWIN_MIN_BIGRAMS of them: not a boilerplate line)
+TWIN_DEPTH = 5
+TWIN_SHARE = 0.7
+TWIN_MIN_BIGRAMS = 12
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 UNKNOWN_IDF_FACTOR = 1.5
 QUERY_CACHE_SIZE = 2048
 DENSE_CANDIDATES = 100
@@ -156,6 +164,8 @@ class HybridRetriever:
                     fused[pos] += w.answer_type * said
                 if glossary:
                     fused[pos] -= w.glossary
+        if sentence_weights and self.prior.has_local_and_national:
+            self._local_twin_first(a, sentence_weights, fused, head, question)
         order = _top(fused, max(k, 1))
         chunk_evidence = self._chunk_evidence(s_chunk_all, chunk_dense)
         hits = []
@@ -210,6 +220,32 @@ class HybridRetriever:
                     pos = self._chunk_clause[cid]
                     dense_cl[pos] = max(dense_cl[pos], (sim - lo) / span)
         return s_clause, s_chunk_all, s_chunk, s_doc, dense_cl, chunk_dense, best_dense
+
+    def _local_twin_first(
+        self, a: QueryAnalysis, sentence_weights: dict[str, float], fused: np.ndarray, head: np.ndarray, question: str
+    ) -> None:
+        """When the best clause is a national text's and a province's text among the next
+        ``TWIN_DEPTH`` states the same rule — it holds ``TWIN_SHARE`` of the character bigrams of the
+        national clause's sentence that best matches the question — the province's clause takes the
+        lead (by ``weights.local``) and the national one its place: the local text is the more
+        specific rule for its citizens (物业管理条例 第十条 and 宁夏回族自治区物业管理条例 第十二条 on
+        not forming an owners' assembly).  Not when the question names the national document.
+        ``fused`` is changed in place."""
+        ranked = [int(p) for p in head[np.argsort(-fused[head], kind="stable")] if fused[p] > 0][: TWIN_DEPTH + 1]
+        if len(ranked) < 2 or self.prior.is_local(ranked[0]):
+            return
+        clauses = self.store.clauses
+        top = clauses[ranked[0]]
+        if self.prior.names_document(question, top.doc_id):
+            return
+        best = max(top.sentences, key=lambda s: word_share(sentence_weights, fold(s.text).lower(), a.synonyms) or 0.0, default=None)
+        grams = _bigrams(best.text) if best is not None else set()
+        if len(grams) < TWIN_MIN_BIGRAMS:
+            return
+        for pos in ranked[1:]:
+            if self.prior.is_local(pos) and len(grams & _bigrams(clauses[pos].text)) >= TWIN_SHARE * len(grams):
+                fused[ranked[0]], fused[pos] = fused[pos], fused[ranked[0]] + self.weights.local
+                return
 
     def rerank_features(
         self, a: QueryAnalysis, sentence_weights: dict[str, float], clause: Clause
@@ -341,6 +377,11 @@ def word_share(weights: dict[str, float], text: str, synonyms) -> float | None:
         return None
     via = {t for phrase, targets in synonyms if any(x in text for x in targets) for t in weights if t in phrase or phrase in t}
     return sum(w for t, w in weights.items() if t in text or t in via) / total
+
+
+def _bigrams(text: str) -> set[str]:
+    """The character bigrams of ``text``'s Chinese runs (its wording, punctuation and spacing aside)."""
+    return {a + b for run in _HAN_RUN.findall(text) for a, b in zip(run, run[1:])}
 
 
 def _top(scores: np.ndarray, m: int) -> np.ndarray:
