@@ -331,3 +331,10 @@ def test_a_question_after_how_many_people_is_answered_by_a_share_of_them():
     assert amount.said("业主人数较少且经全体业主一致同意，决定不成立业主大会的", q)
     assert amount.said("经20%以上的业主提议，业主委员会应当组织召开业主大会临时会议", "得有多少人牵头提出来？")
     assert not amount.said("业主大会应当代表和维护全体业主的合法权益", q)
+
+
+def test_how_to_do_a_named_act_ranks_that_acts_procedure(kb_engine):
+    # 怎么提取 is answered by the withdrawal procedure (住房公积金管理条例 第二十五条: 出具提取证明…申请提取),
+    # not by another act's procedure (第十三条: 办理住房公积金缴存登记)
+    a = kb_engine.ask("公积金怎么提取")
+    assert a.citations[0].doc == "住房公积金管理条例" and a.citations[0].clause in (24, 25)

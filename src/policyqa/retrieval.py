@@ -255,7 +255,7 @@ class HybridRetriever:
         the most specific kind of answer asked (``intent.SPECIFICITY``; 0 when none is asked), and 1 for a glossary article when no
         definition or scope is asked (a penalty: ``FusionWeights.glossary`` is subtracted)."""
         sentence = self.sentence_coverage(sentence_weights, a.synonyms, clause) if sentence_weights else 0.0
-        said = float(a.answer_types[0].said(clause.text)) if a.answer_types else 0.0
+        said = float(a.answer_types[0].said(clause.text, a.question)) if a.answer_types else 0.0
         defining = any(t.name in ("definition", "scope") for t in a.answer_types)
         glossary = float(bool(self.prior.glossary[self._clause_pos[clause.key]]) and not defining)
         return self.coverage(a, clause), sentence, said, glossary
