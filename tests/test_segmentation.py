@@ -124,3 +124,16 @@ def test_table_phrases_do_not_break_common_words_out_of_the_cut(seg):
     # every phrase is added to jieba's dictionary: one that ends in the half of a word cuts it apart
     assert "提取" in seg.words("能提取公积金吗")  # not 提|取公积金
     assert "提取" not in seg.expand("业主提出来的意见").added  # 提出 (raise) is not 提取 (withdraw)
+
+
+def test_a_phrase_does_not_fire_inside_its_own_term_the_question_prints(seg):
+    # 污水 => 污水处理 污水厂: a question saying 污水处理费 already uses the printed term, so 污水 is not
+    # the everyday word there (and 污水厂 would steer it to the treatment plants)
+    assert "污水" not in dict(seg.expand("哪些企业可以办理停征污水处理费").matches)
+    assert "污水厂" in seg.expand("小区污水往外冒怎么办").added
+
+
+def test_a_word_common_in_other_policy_texts_is_not_a_left_side(seg):
+    # 复工 is every epidemic-era notice's word (resume work); the building law's sense is a site's
+    assert not seg.expand("企业复工复产应做好什么准备").added
+    assert {"恢复施工", "施工许可"} <= set(seg.expand("工地复工要办什么手续").added)

@@ -176,6 +176,8 @@ class Segmenter:
                 continue  # 低保 inside 最低|保修 is a fragment across two words, not the word 低保
             if phrase not in self._outside_longer_terms(fixed, phrase):
                 continue  # 垃圾 inside 建筑垃圾
+            if phrase not in _outside(fixed, (t for t in targets if phrase in t and t != phrase)):
+                continue  # 污水 inside 污水处理费: the question already prints the line's own term
             owner = None if phrase in question else next((w for w, r in fixes if phrase in r), None)
             if owner is not None:
                 via_fix[owner].extend(targets)  # the synonym of a corrected word (公租房 in 公祖房)
@@ -219,15 +221,20 @@ class Segmenter:
     def _outside_longer_terms(self, question: str, phrase: str) -> str:
         """``question`` with longer policy terms that contain ``phrase`` blanked out, so that
         垃圾 → 生活垃圾 does not fire inside 建筑垃圾."""
-        for term in self._longer_terms(phrase):
-            question = question.replace(term, "　")
-        return question
+        return _outside(question, self._longer_terms(phrase))
 
     def _longer_terms(self, phrase: str) -> list[str]:
         cache = self.__dict__.setdefault("_longer_cache", {})
         if phrase not in cache:
             cache[phrase] = sorted((t for t in self.terms if phrase in t and t != phrase), key=len, reverse=True)
         return cache[phrase]
+
+
+def _outside(text: str, terms: Iterable[str]) -> str:
+    """``text`` with every occurrence of ``terms`` blanked out, longest first."""
+    for term in sorted(terms, key=len, reverse=True):
+        text = text.replace(term, "　")
+    return text
 
 
 def _fits_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
