@@ -219,6 +219,7 @@ def test_spaced_article_numbers(engine_for):
     answer = engine.ask("召开业主大会要提前几天通知业主")
     top = answer.citations[0]
     assert top.clause == 4 and "业主大会" in top.section
+    assert top.label == "第4条" and "第4条" in answer.answer  # cited as printed (第 4 条), not 第四条
 
 
 def test_spaced_article_numbers_title_is_read_from_the_text():

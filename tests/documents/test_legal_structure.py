@@ -73,7 +73,7 @@ def test_spaced_article_and_chapter_numbers_parse():
     clauses = parse_clauses(load_document(DATA / "spaced-article-numbers_物业服务管理办法.txt"))
     assert [c.number for c in clauses] == [1, 2, 3, 4, 5, 6]
     assert len({c.section for c in clauses}) == 3
-    assert clauses[3].section == "第二章 业主大会" and clauses[3].label == "第四条"
+    assert clauses[3].section == "第二章 业主大会" and clauses[3].label == "第4条"  # as printed: 第 4 条
 
 
 def test_fullwidth_plan_numbers_parse():

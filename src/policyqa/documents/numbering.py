@@ -76,8 +76,11 @@ TOC_RE = re.compile(rf"^目{_SP}录$")
 LEVEL_OF = {"编": "part", "章": "chapter", "节": "section"}
 
 
-def article_label(number: int, sub: int = 0) -> str:
-    """The official label: (23, 0) → ``第二十三条``, (11, 1) → ``第十一条之一``."""
+def article_label(number: int, sub: int = 0, arabic: bool = False) -> str:
+    """The official label, in the numerals the document prints: (23, 0) → ``第二十三条``, (11, 1) →
+    ``第十一条之一``; ``arabic`` (the heading printed ``第 4 条`` or ``第４条``) → ``第4条``."""
+    if arabic:
+        return f"第{number}条" + (f"之{sub}" if sub else "")
     return f"第{int_to_cn(number)}条" + (f"之{int_to_cn(sub)}" if sub else "")
 
 

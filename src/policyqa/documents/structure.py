@@ -251,7 +251,9 @@ def _make_article(doc: Document, lines: list[_Line], ctx: tuple[str, str], numbe
     first = lines[0]
     start = first.start
     text = _text_of(doc, lines)
-    body_start = _skip_spaces(text, ARTICLE_RE.match(first.norm).end())
+    heading = ARTICLE_RE.match(first.norm)
+    body_start = _skip_spaces(text, heading.end())
+    arabic = not re.search(f"[{CN_NUM}]", heading.group(1))  # 第 4 条 is cited 第4条, as printed
     parts: list[ClausePart] = []
     for ln in lines:
         off = ln.start - start
@@ -267,7 +269,7 @@ def _make_article(doc: Document, lines: list[_Line], ctx: tuple[str, str], numbe
             parts.append(ClausePart("subitem", ln.text[: m.end()].strip(), off, off + len(ln.text)))
             continue
         parts.append(ClausePart("paragraph", "", off, off + len(ln.text)))
-    return _clause(doc, start, text, body_start, ctx, number, article_label(number, sub), _short(text[body_start:]),
+    return _clause(doc, start, text, body_start, ctx, number, article_label(number, sub, arabic), _short(text[body_start:]),
                    sub=sub, parts=tuple(parts))
 
 
