@@ -338,3 +338,9 @@ def test_how_to_do_a_named_act_ranks_that_acts_procedure(kb_engine):
     # not by another act's procedure (第十三条: 办理住房公积金缴存登记)
     a = kb_engine.ask("公积金怎么提取")
     assert a.citations[0].doc == "住房公积金管理条例" and a.citations[0].clause in (24, 25)
+
+
+def test_whom_to_go_to_is_answered_by_the_sentence_naming_them(kb_engine):
+    # 供热条例 第二十四条: 「热用户认为室内温度不达标的，可以向供热单位反映。」, not only who pays for the test
+    a = kb_engine.ask("暖气不热找谁")
+    assert any("可以向供热单位反映" in c.quote for c in a.citations)
