@@ -344,3 +344,12 @@ def test_whom_to_go_to_is_answered_by_the_sentence_naming_them(kb_engine):
     # 供热条例 第二十四条: 「热用户认为室内温度不达标的，可以向供热单位反映。」, not only who pays for the test
     a = kb_engine.ask("暖气不热找谁")
     assert any("可以向供热单位反映" in c.quote for c in a.citations)
+
+
+def test_a_quote_pointing_back_to_the_paragraph_before_is_quoted_with_it(kb_engine):
+    # 宁夏回族自治区物业管理条例 第二十四条: 「前款所列材料…」 is quoted from the paragraph listing them
+    a = kb_engine.ask("物业公司要退出小区，要交接什么资料")
+    (quote,) = [c.quote for c in a.citations if c.clause == 24 and "前款" in c.quote]
+    assert "移交下列材料和财物" in quote and "（一）" in quote
+    text = next(cl.text for cl in kb_engine.store.clauses if cl.doc_id == a.citations[0].doc_id and cl.number == 24)
+    assert quote in text  # still verbatim, one span

@@ -27,6 +27,9 @@ ANSWER_TYPE_BONUS = 0.3  # a sentence that says what kind of thing was asked (in
 # many characters (measured on ncp: answer span in the quote 0.50 → 0.57; dev set unchanged)
 CONTINUE_CHARS = 160
 LIST_CHARS = 220  # a list introduced by 下列… is quoted whole up to this many characters
+# a quote pointing back (前款…) is quoted from its antecedent paragraph up to this many characters
+ANTECEDENT_CHARS = 420
+_REFERS_BACK = re.compile(r"前款|前两款|前三款")
 # a legal article this short is quoted whole: its paragraphs qualify each other (the exception
 # follows the rule, the figure follows the condition), and half an article misleads (kb_questions:
 # key in answer 0.47 → see README); longer articles are quoted by their best sentences and items
@@ -115,7 +118,7 @@ class Quoter:
         picks.sort(key=lambda c: (c.hit.score != best.hit.score, -c.hit.score, c.sentence.start))
         if LIST_QUESTION_RE.search(a.question) or len(best.sentence.text) < 30:
             picks = [self._continued(c, picks, CONTINUE_CHARS) if c is best else c for c in picks]
-        return self._with_listed_items(picks, idf)
+        return _with_antecedents(self._with_listed_items(picks, idf))
 
     def _with_stated_detail(self, picks: list[Candidate], cands: list[Candidate], a: QueryAnalysis) -> list[Candidate]:
         """A question asking for a detail (``DETAIL_NAMES``: a figure, a time limit, a start date, a body,
@@ -300,6 +303,31 @@ def _echoes_title(sentence: str, title: str) -> bool:
         return False
     sentence = sentence.strip("《》")
     return sentence in title or (sentence.startswith(title) and len(sentence) < len(title) + 12)
+
+
+def _with_antecedents(picks: list[Candidate]) -> list[Candidate]:
+    """A quote that points back to the paragraph before it (前款所列资料, 因实施前款行为) is quoted
+    from the start of that paragraph (with its list, if it has one) when the whole stays within
+    ``ANTECEDENT_CHARS``: 前款 without its paragraph says nothing.  Quotes the longer one now holds
+    are dropped."""
+    out: list[Candidate] = []
+    for c in picks:
+        if _REFERS_BACK.search(c.sentence.text):
+            paragraphs = [p for p in c.hit.clause.parts if p.kind == "paragraph"]
+            before = [p for p in paragraphs if p.start < c.sentence.start and p.end <= c.sentence.start]
+            if before and c.sentence.end - before[-1].start <= ANTECEDENT_CHARS:
+                start = before[-1].start
+                text = c.hit.clause.text
+                c = Candidate(c.hit, Sentence(text[start : c.sentence.end], start, c.sentence.end), c.score)
+        out = [o for o in out if not _within(o, c)]
+        if not any(_within(c, o) for o in out):
+            out.append(c)
+    return out
+
+
+def _within(a: Candidate, b: Candidate) -> bool:
+    """Is quote ``a`` inside quote ``b`` (same clause)?"""
+    return a.hit.clause.clause_id == b.hit.clause.clause_id and b.sentence.start <= a.sentence.start and a.sentence.end <= b.sentence.end
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
