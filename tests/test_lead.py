@@ -35,6 +35,16 @@ def test_no_lead_without_the_asked_figure_or_shared_words():
     assert direct_lead(q, asked_types(q), [c], {"出租人": 0.7, "扣": 0.3, "押金": 1.0}) == ""
 
 
+def test_a_printed_word_counts_once_when_fragments_compete():
+    # the handed running-header case beside the shipped corpus: 住房公积金 holds 住房 and 公积金, so
+    # 「职工连续足额缴存住房公积金满三个月」 does not outweigh 「提取周期最短为三个月」 three times over
+    q = "租房提取公积金周期最短多长时间"
+    first = _citation("租房提取额度按照实际房租支出确定，提取周期最短为三个月，职工可以通过线上渠道办理。")
+    second = _citation("职工连续足额缴存住房公积金满三个月，本人及配偶在本市无自有住房且租赁住房的，可以申请提取住房公积金支付房租。")
+    weights = {"租房": 1.0, "提取": 1.0, "公积": 1.0, "公积金": 1.0, "周期": 1.0, "住房": 0.7, "住房公积金": 0.7}
+    assert direct_lead(q, asked_types(q), [first, second], weights) == "简要回答：「提取周期最短为三个月」[1]。"
+
+
 @pytest.fixture(scope="module")
 def kb_engine(tmp_path_factory):
     from policyqa.engine import QAEngine

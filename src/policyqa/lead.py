@@ -61,7 +61,9 @@ def direct_lead(
             shared = [w for w, x in weights.items() if x >= 0.5 and len(w) > 1 and not FIGURE.fullmatch(w) and w in fragment]
             if len(shared) < need:
                 continue
-            key = (sum(weights[w] for w in shared), -marker)
+            # a printed word counts once: 住房公积金 holds 住房 and 公积金, it is not three shared words
+            whole = [w for w in shared if not any(w != o and w in o for o in shared)]
+            key = (sum(max(weights[x] for x in shared if x in w) for w in whole), -marker)
             if best_key is None or key > best_key:
                 best, best_key = LEAD.format(fragment=fragment, marker=marker), key
     return best
