@@ -32,9 +32,12 @@ def test_a_build_reports_progress_and_ends_in_the_snapshot():
     assert rebuild.status_locked(3, 30, ready=True) == IndexStatus(
         "idle", "loaded", 0, 0, "", None, None, 3, 30, "", True)
 
+    during: list[tuple[int, int]] = []
+
     def job(stage: str) -> None:
         rebuild.progress(stage, 2.0, 5)  # type: ignore[arg-type]  # counts are stored as int
         with rebuild.lock:
+            during.append((rebuild.done, rebuild.total))
             rebuild.finish_locked()
 
     with rebuild.lock:
@@ -43,7 +46,9 @@ def test_a_build_reports_progress_and_ends_in_the_snapshot():
         assert rebuild.thread is not None and rebuild.thread.name == "policyqa-index-add"
     rebuild.wait(10)
     status = rebuild.status_locked(4, 40, ready=True)
-    assert (status.state, status.stage, status.done, status.total) == ("idle", "done", 2, 5)
+    assert during == [(2, 5)] and all(type(n) is int for n in during[0])
+    # a finished build reads 1/1, not the count of its last stage (a newcomer saw done 0 / total 1)
+    assert (status.state, status.stage, status.done, status.total) == ("idle", "done", 1, 1)
     assert status.operation == "add 某文件.txt" and status.started_at <= status.finished_at
     assert seen == [("embedding", 2, 5)]
 

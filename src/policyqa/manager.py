@@ -143,6 +143,7 @@ class IndexManager:
                 self._factory.warm(loaded)
                 self._engine = loaded
                 rebuild.stage = "loaded"
+                rebuild.done = rebuild.total = 1
                 rebuild.observe("done", 1, 1)
 
     # -- the engine ------------------------------------------------------------------------

@@ -123,6 +123,7 @@ class Rebuild:
 
     def finish_locked(self) -> None:
         self.state, self.stage = "idle", "done"
+        self.done = self.total = 1  # a finished build reads 1/1 (as its observer is told), not its last stage's count
         self.message = ""
         self.finished_at = _now()
 

@@ -451,6 +451,7 @@ def test_upload_rebuilds_and_new_document_answers_then_delete(upload_env, admin)
     assert c.post("/api/ask", json={"question": CITIZEN_QUESTION}).status_code == 200
     status = wait_idle(c)
     assert status["state"] == "idle" and status["documents"] == len(before) + 1, status
+    assert status["stage"] == "done" and status["done"] == status["total"] == 1, status  # not the last stage's 0/1
     assert manager.engine is not old_engine
     assert (Path(own.corpus_dir) / "加装电梯通知.txt").read_bytes() == NEW_DOC.encode("utf-8")
 
