@@ -146,3 +146,19 @@ def test_a_closed_pipe_is_not_an_error(capsys, monkeypatch):
     monkeypatch.setattr(cli, "_print_json", closed)
     code, _, err = run(capsys, "ask", "保租房是给谁的", "--json")
     assert code == 0 and "Traceback" not in err
+
+
+def test_search_filters_by_level_and_status_like_the_http_api(capsys, tmp_path, monkeypatch):
+    from pqtest import make_settings
+
+    kb = make_settings(tmp_path, kb=True)
+    monkeypatch.setenv("POLICYQA_CORPUS_DIR", str(kb.corpus_dir))
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(kb.index_dir))
+    code, out, _ = run(capsys, "search", "热用户 停止用热", "--status", "superseded", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["status"] == "superseded" and data["results"]
+    assert {r["status"] for r in data["results"]} == {"superseded"}
+    code, out, _ = run(capsys, "search", "热用户 停止用热", "--status", "superseded", "--limit", "1")
+    assert code == 0 and "[已被修订]" in out.splitlines()[0]
+    code, out, _ = run(capsys, "search", "住房公积金 提取", "--level", "行政法规", "--json")
+    assert {r["level"] for r in json.loads(out)["results"]} == {"行政法规"}

@@ -2,7 +2,7 @@
 
     policyqa index [--corpus DIR] [--index DIR] [--force]
     policyqa ask "问题" [--json]
-    policyqa search "关键词" [--doc D] [--section S] [--limit N] [--json]
+    policyqa search "关键词" [--doc D] [--section S] [--level L] [--status S] [--limit N] [--json]
     policyqa documents [--json]
     policyqa eval FILE.jsonl [--json] [--baseline bm25|dense|langchain]
     policyqa serve [--host H] [--port P] [--workers N] [--role writer|reader] [--dev]
@@ -96,17 +96,20 @@ def cmd_search(args: argparse.Namespace) -> int:
     from .models import clause_reference
 
     engine = _load(args, _settings(args))
-    results = engine.search(args.query, doc=args.doc, section=args.section, limit=args.limit)
+    results = engine.search(args.query, doc=args.doc, section=args.section, limit=args.limit, level=args.level,
+                            status=args.status)
     if args.json:  # the HTTP API's shape (``/api/search``)
         from .service.schemas import search_out
 
-        _print_json(search_out(args.query, results, doc=args.doc, section=args.section).model_dump())
+        _print_json(search_out(args.query, results, doc=args.doc, section=args.section, level=args.level,
+                               status=args.status).model_dump())
         return 0
     if not results:
         print("没有找到匹配的条款。")
     for r in results:
         marked = _mark(r.text, r.highlights, sys.stdout.isatty())
-        print(f"{clause_reference(r.doc, r.label, r.clause, r.title)} {r.section}  (score {r.score:.2f})\n  {marked}\n")
+        validity = "" if r.status == "in_force" else f"  [{STATUS_LABELS.get(r.status, r.status)}]"
+        print(f"{clause_reference(r.doc, r.label, r.clause, r.title)} {r.section}{validity}  (score {r.score:.2f})\n  {marked}\n")
     return 0
 
 
@@ -202,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("query")
     sp.add_argument("--doc", help="document id or title substring")
     sp.add_argument("--section", help="section name substring, e.g. 二、")
+    sp.add_argument("--level", help="document level, e.g. 地方性法规 (as /api/search)")
+    sp.add_argument("--status", choices=("in_force", "superseded", "repealed", "not_yet_in_force"),
+                    help="document validity (as /api/search)")
     sp.add_argument("--limit", type=int, default=10)
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_search)
