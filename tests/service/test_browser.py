@@ -187,6 +187,14 @@ def test_staff_search_with_section_filter_highlights_terms(page, live_server):
     page.locator("#clause-title", has_text="第").wait_for()
 
 
+def test_staff_link_with_a_document_title_keeps_the_filter(page, live_server):
+    # /api/search reads ?doc= as an id or a title (substring); a shared link with a title keeps it
+    page.goto(live_server + "/staff?q=" + "装配式建筑" + "&doc=" + "工作要点")
+    page.locator(".result").first.wait_for()
+    chosen = page.locator("#doc").input_value()
+    assert chosen and page.locator(f'#doc option[value="{chosen}"]').inner_text().startswith("2022年全区住房城乡建设工作要点")
+
+
 def test_staff_copy_citation(browser, live_server):
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()

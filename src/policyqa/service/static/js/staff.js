@@ -175,11 +175,22 @@
     results.scrollIntoView({ block: "start" });
   }
 
+  /** A ?doc= value as /api/search reads it: a doc_id, or a title (exact first, then a part of one;
+   * the text in force before older ones) → its doc_id; "" when nothing matches. */
+  function docIdOf(value) {
+    if (!value || documents.some(function (d) { return d.doc_id === value; })) return value;
+    var matches = documents.filter(function (d) { return d.title === value; });
+    if (!matches.length) matches = documents.filter(function (d) { return d.title.indexOf(value) >= 0; });
+    matches.sort(function (a, b) { return (a.status !== "in_force") - (b.status !== "in_force"); });
+    return matches.length ? matches[0].doc_id : "";
+  }
+
   /** Fill the form from the URL (?q=…&doc=…) and search. */
   function fromUrl() {
     var params = new URLSearchParams(location.search);
     q.value = params.get("q") || "";
     ["doc", "level", "status"].forEach(function (name) { selects[name].value = params.get(name) || ""; });
+    selects.doc.value = docIdOf(params.get("doc") || "");
     fillSections();
     var section = params.get("section") || "";
     if (section && !Array.prototype.some.call(selects.section.options, function (o) { return o.value === section; })) {
