@@ -209,3 +209,16 @@ def test_latin_words_match_whatever_their_case(engine):
     answer = engine.ask("BIM技术推广应用")
     assert any(c.clause == 17 and "BIM技术" in c.quote for c in answer.citations)
     assert any(r.clause == 17 for r in answer.related[:2])
+
+
+def test_a_clause_without_a_heading_is_not_titled_by_its_own_opening():
+    from policyqa.models import Citation
+
+    def cite(title: str, quote: str) -> Citation:
+        return Citation(doc="某市住房租赁补贴发放办法", doc_id="d", section="二、补贴标准", clause=4, label="4.",
+                        title=title, quote=quote, start=0, end=len(quote))
+
+    plain = cite("补贴按季度发放，每年3月…", "补贴按季度发放，每年3月、6月、9月、12月各发放一次。")
+    assert plain.reference() == "《某市住房租赁补贴发放办法》第4条"
+    headed = cite("完善住房保障体系", "持续推进城镇老旧小区改造。")
+    assert headed.reference() == "《某市住房租赁补贴发放办法》第4条「完善住房保障体系」"

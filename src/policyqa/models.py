@@ -32,7 +32,9 @@ def clause_reference(doc: str, label: str, number: int, title: str, version: str
     name = f"《{doc}》" + (f"（{version}）" if version else "")
     if is_article_label(label):
         return name + label
-    return f"{name}第{number}条「{title}」" if number else f"{name}总体要求"
+    if not number:
+        return f"{name}总体要求"
+    return f"{name}第{number}条「{title}」" if title else f"{name}第{number}条"
 
 
 def citation_label(label: str, number: int) -> str:
@@ -265,7 +267,11 @@ class Citation:
     def reference(self) -> str:
         """Compact human citation: 《住房租赁条例》第十条, 《工作要点》第5条「标题」 (see :func:`clause_reference`)."""
         version = self.version if self.status != "in_force" else ""
-        return clause_reference(self.doc, self.label, self.clause, self.title, version)
+        # a clause without a heading has its opening words as title: not repeated before the quote
+        # that starts with them (第4条「补贴按季度发放，…」：「补贴按季度发放，…」)
+        opening = self.title.rstrip("…").strip()
+        title = "" if opening and self.quote.startswith(opening) else self.title
+        return clause_reference(self.doc, self.label, self.clause, title, version)
 
 
 @dataclass(frozen=True)
