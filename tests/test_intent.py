@@ -154,3 +154,6 @@ def test_a_threshold_sentence_states_a_condition_and_everyday_permission_cues_as
     assert condition.said("交付业主的专有部分建筑面积达到建筑总面积百分之五十以上的，建设单位应当…书面申请成立业主大会")
     assert not condition.said("业主大会应当代表和维护全体业主的合法权益")
     assert "permission" in {t.name for t in asked_types("自己扯根线多接几个插座，这样行不行")}
+    # an asks: pattern — 能/可以 … 吗 with a few words between
+    assert "permission" in {t.name for t in asked_types("燃气热水器能装在浴室里吗")}
+    assert "permission" not in {t.name for t in asked_types("燃气热水器装在哪里")}

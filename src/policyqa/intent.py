@@ -113,10 +113,12 @@ class AnswerType:
     # (question pattern, answer pattern): a question asking in a unit (多少钱, 几个人, 几天) is
     # answered only by a figure in that unit (…元, …人, …日), not by any figure
     units: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
+    # question patterns beside the cues (``asks:`` lines): 能装在浴室里吗 asks a permission
+    ask_patterns: tuple[re.Pattern[str], ...] = ()
 
     def asked(self, question: str) -> bool:
         question = asking_part(question)
-        return any(c in question for c in self.cues)
+        return any(c in question for c in self.cues) or any(p.search(question) for p in self.ask_patterns)
 
     def said(self, text: str, question: str = "") -> bool:
         """Does ``text`` say this kind of thing — in the unit ``question`` asks for, if it names one?"""
@@ -128,14 +130,15 @@ class AnswerType:
 
 
 def parse_answer_types(lines: Iterable[str]) -> tuple[AnswerType, ...]:
-    """``[name]`` sections of ``ask: cue``, ``says: regex`` and ``unit: question regex => answer
-    regex`` lines (``#`` comments); ``{N}`` in a ``says`` or a unit's answer regex stands for a number."""
+    """``[name]`` sections of ``ask: cue``, ``asks: question regex``, ``says: regex`` and ``unit:
+    question regex => answer regex`` lines (``#`` comments); ``{N}`` in a ``says`` or a unit's answer regex stands for a number."""
     out: list[AnswerType] = []
-    name, cues, pats, units = None, [], [], []
+    name, cues, pats, units, asks = None, [], [], [], []
 
     def close() -> None:
         if name:
-            out.append(AnswerType(name, tuple(cues), tuple(re.compile(p) for p in pats), tuple(units)))
+            out.append(AnswerType(name, tuple(cues), tuple(re.compile(p) for p in pats), tuple(units),
+                                  tuple(re.compile(p) for p in asks)))
 
     for raw in lines:
         line = raw.strip()
@@ -144,11 +147,13 @@ def parse_answer_types(lines: Iterable[str]) -> tuple[AnswerType, ...]:
         m = re.fullmatch(r"\[(\w+)\]", line)
         if m:
             close()
-            name, cues, pats, units = m.group(1), [], [], []
+            name, cues, pats, units, asks = m.group(1), [], [], [], []
             continue
         key, _, value = line.partition(":")
         if key.strip() == "ask" and value.strip():
             cues.append(value.strip())
+        elif key.strip() == "asks" and value.strip():
+            asks.append(value.strip())
         elif key.strip() == "says" and value.strip():
             pats.append(value.strip().replace("{N}", NUMBER))
         elif key.strip() == "unit" and "=>" in value:
