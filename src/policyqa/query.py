@@ -82,7 +82,10 @@ class QueryAnalyser:
         # merge with the previous question only when this one cannot stand alone (那…呢, 这个…,
         # or it names nothing the corpus knows): a complete new question starts fresh
         follow_up = bool(history) and (
-            len(tokens) <= 1 or self.cues.is_elliptical(question, lambda q: self._names_something(seg.cut(q)))
+            len(tokens) <= 1
+            # a question names something when the corpus knows one of its words, or the lexicon
+            # maps one of its everyday phrases to printed terms (养鸡 → 饲养家畜家禽)
+            or self.cues.is_elliptical(question, lambda q: self._names_something(seg.cut(q)) or bool(self._known(seg.expand(q)).matches))
         )
         hist_tokens: list[str] = []
         query_text = expansion.text
