@@ -159,6 +159,15 @@ def test_empty_question_shows_message(page, live_server):
     assert page.locator("#form-error").inner_text() == "请先输入您的问题。"
 
 
+def test_a_paste_longer_than_the_limit_is_reported(page, live_server):
+    # the textarea's maxlength (500) would cut a long paste without a word
+    page.goto(live_server + "/")
+    page.locator("#question").evaluate(
+        """el => { const dt = new DataTransfer(); dt.setData('text', '押'.repeat(600));
+                  el.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true})); }""")
+    assert "最多 500 字" in page.locator("#form-error").inner_text()
+
+
 def test_staff_search_with_section_filter_highlights_terms(page, live_server):
     page.set_viewport_size({"width": 1200, "height": 900})
     page.goto(live_server + "/staff")

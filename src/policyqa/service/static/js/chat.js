@@ -309,6 +309,13 @@
     event.preventDefault();
     ask(input.value);
   });
+  // the textarea's maxlength cuts a longer paste silently: say so
+  input.addEventListener("paste", function (event) {
+    var pasted = (event.clipboardData && event.clipboardData.getData("text")) || "";
+    var room = MAX_CHARS - (input.value.length - (input.selectionEnd - input.selectionStart));
+    formError.textContent = pasted.length > room
+      ? "问题最多 " + MAX_CHARS + " 字，粘贴的内容只保留了前 " + Math.max(room, 0) + " 字，请检查或精简后再提问。" : "";
+  });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
