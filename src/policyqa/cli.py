@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--doc", help="document id or title substring")
     sp.add_argument("--section", help="section name substring, e.g. 二、")
     sp.add_argument("--level", help="document level, e.g. 地方性法规 (as /api/search)")
-    sp.add_argument("--status", choices=("in_force", "superseded", "repealed", "not_yet_in_force"),
+    sp.add_argument("--status", choices=tuple(STATUS_LABELS),
                     help="document validity (as /api/search)")
     sp.add_argument("--limit", type=int, default=10)
     sp.add_argument("--json", action="store_true")

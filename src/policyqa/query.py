@@ -85,7 +85,8 @@ class QueryAnalyser:
             len(tokens) <= 1
             # a question names something when the corpus knows one of its words, or the lexicon
             # maps one of its everyday phrases to printed terms (养鸡 → 饲养家畜家禽)
-            or self.cues.is_elliptical(question, lambda q: self._names_something(seg.cut(q)) or bool(self._known(seg.expand(q)).matches))
+            or self.cues.is_elliptical(question, lambda q: self._names_something(seg.cut(q)) or bool(
+                (expansion if q == question else self._known(seg.expand(q))).matches))
         )
         hist_tokens: list[str] = []
         query_text = expansion.text

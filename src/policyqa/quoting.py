@@ -313,8 +313,7 @@ def _with_antecedents(picks: list[Candidate]) -> list[Candidate]:
     out: list[Candidate] = []
     for c in picks:
         if _REFERS_BACK.search(c.sentence.text):
-            paragraphs = [p for p in c.hit.clause.parts if p.kind == "paragraph"]
-            before = [p for p in paragraphs if p.start < c.sentence.start and p.end <= c.sentence.start]
+            before = [p for p in c.hit.clause.parts if p.kind == "paragraph" and p.end <= c.sentence.start]
             if before and c.sentence.end - before[-1].start <= ANTECEDENT_CHARS:
                 start = before[-1].start
                 text = c.hit.clause.text

@@ -24,7 +24,6 @@ the best clause — and the best dense cosine feed the answerer's refusal decisi
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -38,7 +37,7 @@ from .index.embedders import Embedder
 from .index.sparse import SparseIndex
 from .index.storage import Store
 from .folding import fold
-from .models import Chunk, Clause, Hit, Turn
+from .models import Chunk, Clause, Hit, Sentence, Turn
 from .intent import default_cues
 from .prior import DocumentPrior
 from .query import QueryAnalyser, QueryAnalysis
@@ -55,7 +54,6 @@ RERANK_DEPTH = 30
 TWIN_DEPTH = 5
 TWIN_SHARE = 0.7
 TWIN_MIN_BIGRAMS = 12
-_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 UNKNOWN_IDF_FACTOR = 1.5
 QUERY_CACHE_SIZE = 2048
 DENSE_CANDIDATES = 100
@@ -234,16 +232,17 @@ class HybridRetriever:
         ranked = [int(p) for p in head[np.argsort(-fused[head], kind="stable")] if fused[p] > 0][: TWIN_DEPTH + 1]
         if len(ranked) < 2 or self.prior.is_local(ranked[0]):
             return
+        local = [pos for pos in ranked[1:] if self.prior.is_local(pos)]
         clauses = self.store.clauses
         top = clauses[ranked[0]]
-        if self.prior.names_document(question, top.doc_id):
+        if not local or self.prior.names_document(question, top.doc_id):
             return
-        best = max(top.sentences, key=lambda s: word_share(sentence_weights, fold(s.text).lower(), a.synonyms) or 0.0, default=None)
-        grams = _bigrams(best.text) if best is not None else set()
+        _, best = self.best_sentence(sentence_weights, a.synonyms, top)
+        grams = set(Segmenter.bigrams(best.text)) if best is not None else set()
         if len(grams) < TWIN_MIN_BIGRAMS:
             return
-        for pos in ranked[1:]:
-            if self.prior.is_local(pos) and len(grams & _bigrams(clauses[pos].text)) >= TWIN_SHARE * len(grams):
+        for pos in local:
+            if len(grams.intersection(Segmenter.bigrams(clauses[pos].text))) >= TWIN_SHARE * len(grams):
                 fused[ranked[0]], fused[pos] = fused[pos], fused[ranked[0]] + self.weights.local
                 return
 
@@ -340,7 +339,18 @@ class HybridRetriever:
     def sentence_coverage(weights: dict[str, float], synonyms, clause: Clause) -> float:
         """The best single sentence's share of ``weights`` (:meth:`sentence_weights`): an article
         whose one sentence says what was asked beats a long one that mentions the words apart."""
-        return max((word_share(weights, fold(s.text).lower(), synonyms) or 0.0 for s in clause.sentences), default=0.0)
+        return HybridRetriever.best_sentence(weights, synonyms, clause)[0]
+
+    @staticmethod
+    def best_sentence(weights: dict[str, float], synonyms, clause: Clause) -> tuple[float, Sentence | None]:
+        """(share, sentence) of ``clause``'s sentence with the largest share of ``weights`` (the first
+        on ties); (0.0, None) for a clause without sentences."""
+        best: tuple[float, Sentence | None] = (0.0, None)
+        for s in clause.sentences:
+            share = word_share(weights, fold(s.text).lower(), synonyms) or 0.0
+            if best[1] is None or share > best[0]:
+                best = (share, s)
+        return best
 
     def _filter_mask(self, doc: str | None, section: str | None, docs: frozenset[str] | None = None) -> np.ndarray:
         clauses = self.store.clauses
@@ -377,11 +387,6 @@ def word_share(weights: dict[str, float], text: str, synonyms) -> float | None:
         return None
     via = {t for phrase, targets in synonyms if any(x in text for x in targets) for t in weights if t in phrase or phrase in t}
     return sum(w for t, w in weights.items() if t in text or t in via) / total
-
-
-def _bigrams(text: str) -> set[str]:
-    """The character bigrams of ``text``'s Chinese runs (its wording, punctuation and spacing aside)."""
-    return {a + b for run in _HAN_RUN.findall(text) for a, b in zip(run, run[1:])}
 
 
 def _top(scores: np.ndarray, m: int) -> np.ndarray:
