@@ -51,3 +51,11 @@ def test_policy_terms_the_corpus_never_prints_are_not_added_to_the_query(tmp_pat
     elsewhere = QueryAnalyser(seg, default_cues(), SparseIndex.build([seg.index_terms("疫情期间企业复工复产")]))
     b = elsewhere.analyse("公积金能取吗")
     assert "住房公积金" not in b.expansion and not b.synonyms and b.query_text == "公积金能取吗"
+
+
+def test_the_words_that_ask_weigh_little_in_a_question_but_fully_in_a_keyword_search(engine):
+    r = engine.retriever
+    question = r.analyse("污水处理厂执行什么排放标准？")
+    assert question.weights["排放标准"] == query.CUE_WORD_WEIGHT  # describes the answer sought
+    search = r.analyse("污水处理厂排放标准 一级A")
+    assert search.keyword_search and search.weights["排放标准"] == 1.0  # a keyword the staff typed

@@ -101,7 +101,9 @@ class QueryAnalyser:
         # the words that ask (多长时间, 罚多少, 哪个部门) describe the answer, not the topic: the text
         # is not expected to contain them
         types = asked_types(question)
-        cues = [c for t in types for c in t.cues if c in question]
+        # a keyword search asks nothing in words: its words (排放标准, 提取情形) are all topic
+        asks = len(question.strip()) > KEYWORD_SEARCH_CHARS or bool(_ASKS.search(question.strip()))
+        cues = [c for t in types for c in t.cues if c in question] if asks else []
         for t in tokens:
             if t not in CUE_CONTENT_WORDS and any(t in c for c in cues):
                 weights[t] = min(weights[t], CUE_WORD_WEIGHT)

@@ -346,8 +346,9 @@ class HybridRetriever:
         """(share, sentence) of ``clause``'s sentence with the largest share of ``weights`` (the first
         on ties); (0.0, None) for a clause without sentences."""
         best: tuple[float, Sentence | None] = (0.0, None)
+        leads = _list_leads(clause)
         for s in clause.sentences:
-            share = word_share(weights, fold(s.text).lower(), synonyms) or 0.0
+            share = word_share(weights, fold(leads.get(s.start, "") + s.text).lower(), synonyms) or 0.0
             if best[1] is None or share > best[0]:
                 best = (share, s)
         return best
@@ -376,6 +377,23 @@ class HybridRetriever:
 
     def chunks_of(self, clause: Clause) -> list[Chunk]:
         return [self.store.chunks[i] for i in self.clause_chunks[self._clause_pos[clause.key]]]
+
+
+def _list_leads(clause: Clause) -> dict[int, str]:
+    """Sentence start → the lead-in of the list it is an item of (``有下列行为之一的，…罚款：``),
+    for the items of ``clause``: an item means what its lead-in says of it (an item 擅自利用共用部位
+    进行经营的 is a penalised act only with its lead-in).  Empty without items."""
+    items = [p for p in clause.parts if p.kind == "item"]
+    if not items:
+        return {}
+    out: dict[int, str] = {}
+    lead = ""  # the sentence before the run of items (…之一的，…：)
+    for s in clause.sentences:
+        if any(p.start <= s.start < p.end for p in items):
+            out[s.start] = lead
+        else:
+            lead = s.text
+    return out
 
 
 def word_share(weights: dict[str, float], text: str, synonyms) -> float | None:
