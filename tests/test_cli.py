@@ -36,6 +36,17 @@ def test_index_command_shows_progress_lines_off_a_terminal(capsys, tmp_path, mon
     assert "\r" not in err
 
 
+def test_index_command_fails_when_no_document_could_be_read(capsys, tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "broken.docx").write_bytes(b"not a zip at all")
+    monkeypatch.setenv("POLICYQA_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("POLICYQA_INDEX_DIR", str(tmp_path / "index"))
+    code, out, err = run(capsys, "index")
+    assert code == 1 and "0 documents" in out
+    assert "broken.docx" in err and "no document of the corpus could be read" in err
+
+
 def test_ask_json_shape(capsys):
     code, out, _ = run(capsys, "ask", "保租房是给谁的", "--json")
     data = json.loads(out)

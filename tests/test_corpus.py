@@ -73,3 +73,20 @@ def test_move_aside_rollback_and_commit(settings, tmp_path):
     assert not source.exists() and not any((own.data_dir / "removed").iterdir())
     with pytest.raises(DocumentNotFoundError):
         source_file(own.corpus_dir, "../outside.txt", "x")
+
+
+def test_a_recorded_path_is_found_under_the_corpus_folder_by_its_trailing_parts(tmp_path):
+    from policyqa.corpus import corpus_relative, source_file
+    from policyqa.errors import DocumentNotFoundError
+
+    corpus = tmp_path / "corpus"
+    (corpus / "regulations").mkdir(parents=True)
+    (corpus / "regulations" / "供水条例.txt").write_text("第一条 供水。", encoding="utf-8")
+    (tmp_path / "outside.txt").write_text("x", encoding="utf-8")
+    for recorded in ("corpus/regulations/供水条例.txt", str(corpus / "regulations" / "供水条例.txt"),
+                     "/elsewhere/corpus/regulations/供水条例.txt", "regulations/供水条例.txt"):
+        assert corpus_relative(corpus, recorded).as_posix() == "regulations/供水条例.txt", recorded
+    assert corpus_relative(corpus, str(tmp_path / "outside.txt")) is None
+    assert corpus_relative(corpus, "../outside.txt") is None
+    with pytest.raises(DocumentNotFoundError):
+        source_file(corpus, "../outside.txt", "x")

@@ -228,3 +228,18 @@ def test_safe_filename(given, expected):
 def test_safe_filename_rejects_empty(bad):
     with pytest.raises(DocumentParseError):
         safe_filename(bad)
+
+
+def test_a_document_in_a_subfolder_is_listed_and_removed_by_its_corpus_path(own_settings):
+    from policyqa.engine import QAEngine
+
+    sub = Path(own_settings.corpus_dir) / "regulations"
+    sub.mkdir()
+    (sub / "物业服务通知.txt").write_bytes(NEW_DOC)
+    engine = QAEngine.build(own_settings)
+    info = next(d for d in engine.documents() if d.path.endswith("物业服务通知.txt"))
+    assert info.path == "regulations/物业服务通知.txt"
+    manager = IndexManager(own_settings, engine)
+    manager.remove_document(info.doc_id)
+    assert manager.wait(120).documents == 1
+    assert not (sub / "物业服务通知.txt").exists()

@@ -120,3 +120,15 @@ def test_the_parts_at_unit_weight_add_up_to_the_bonus(prior):
     q = "那供热条例今年呢"
     parts = sum(getattr(w, p) * prior.bonus(q, history, True, (), replace(zero, **{p: 1.0})) for p in PRIOR_PARTS)
     assert prior.bonus(q, history, True) == pytest.approx(parts)
+
+
+def test_a_keyword_search_favours_the_clauses_printing_its_keywords_verbatim(prior):
+    heat = _positions("heat")
+    share = prior.verbatim("室温 不存在的词")  # 不存在的词 is printed nowhere: 室温 alone counts
+    assert share[heat[2]] == 1.0 and share.sum() == 1.0
+    assert prior.verbatim("供热 罚款")[heat[4]] == 0.5  # prints 罚款, not 供热
+    assert not prior.verbatim("不存在的词").any()
+    w = replace(FusionWeights(), **{p: 0.0 for p in PRIOR_PARTS if p != "verbatim"})
+    assert prior.bonus("室温 不存在的词", None, False, (), w)[heat[2]] == pytest.approx(w.verbatim)
+    # a question (it asks in words) is not a keyword search
+    assert not prior.bonus("室温是多少度？", None, False, (), w).any()

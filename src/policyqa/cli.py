@@ -66,6 +66,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     for err in stats["errors"]:
         print(f"skipped: {err}", file=sys.stderr)
+    if stats["errors"] and not stats["documents"]:
+        print("error: no document of the corpus could be read (see the skipped files above)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -164,16 +164,28 @@ def write_upload(corpus_dir: Path, upload: Upload) -> CorpusEdit:
     return CorpusEdit(f"add {upload.name}", rollback=rollback)
 
 
-def source_file(corpus_dir: Path, path: str, doc_id: str) -> Path:
-    """The corpus file of an indexed document (``path`` as the document records it), never a file
-    outside the corpus folder.  Raises :class:`DocumentNotFoundError`."""
+def corpus_relative(corpus_dir: Path, path: str) -> Path | None:
+    """The corpus file ``path`` names, relative to ``corpus_dir``: ``path`` as a document records it
+    (absolute, or relative to wherever the index was built: ``corpus/regulations/供水条例.txt``) is
+    tried as is, then by its trailing parts (``regulations/供水条例.txt``, ``供水条例.txt``) under the
+    corpus folder; ``None`` when none is a file there.  Never a path outside the corpus folder."""
     corpus = Path(corpus_dir).resolve()
-    candidates = [Path(path)] if Path(path).is_absolute() else [corpus / path, corpus / Path(path).name]
+    parts = Path(path).parts
+    candidates = [Path(path)] + [corpus / Path(*parts[i:]) for i in range(len(parts)) if not Path(parts[i]).is_absolute()]
     for candidate in candidates:
         resolved = candidate.resolve()
         if resolved.is_relative_to(corpus) and resolved.is_file():
-            return resolved
-    raise DocumentNotFoundError(f"找不到文件 {doc_id} 的源文件")
+            return resolved.relative_to(corpus)
+    return None
+
+
+def source_file(corpus_dir: Path, path: str, doc_id: str) -> Path:
+    """The corpus file of an indexed document (``path`` as the document records it, see
+    :func:`corpus_relative`).  Raises :class:`DocumentNotFoundError`."""
+    found = corpus_relative(corpus_dir, path)
+    if found is None:
+        raise DocumentNotFoundError(f"找不到文件 {doc_id} 的源文件")
+    return Path(corpus_dir).resolve() / found
 
 
 def move_aside(settings: Settings, source: Path) -> CorpusEdit:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .answering import Answerer
 from .config import Settings
+from .corpus import corpus_relative
 from .documents.structure import is_document_title
 from .documents.validity import compute_validity
 from .errors import (
@@ -284,6 +285,12 @@ class QAEngine:
     def documents(self) -> list[DocumentInfo]:
         return [self.document(doc_id) for doc_id in self._docs]
 
+    def _corpus_path(self, path: str) -> str:
+        """``path`` relative to the corpus folder (``regulations/供水条例.txt``: a file in a subfolder
+        is found, and removed, by it), or its file name when no corpus file matches it."""
+        found = corpus_relative(self.settings.corpus_dir, path)
+        return found.as_posix() if found else Path(path).name
+
     def document(self, doc_id: str) -> DocumentInfo:
         doc = self._docs.get(doc_id)
         if doc is None:
@@ -295,7 +302,7 @@ class QAEngine:
         return DocumentInfo(
             doc_id=doc.doc_id,
             title=doc.title,
-            path=Path(doc.path).name,
+            path=self._corpus_path(doc.path),
             format=doc.format,
             sha256=doc.sha256,
             clauses=len(clauses),

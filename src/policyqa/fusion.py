@@ -28,6 +28,9 @@ W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水
 W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
 W_GLOSSARY = 0.15  # a glossary article (本条例下列用语的含义) names every term: it answers only "what is …?"
 W_SENTENCE = 0.2  # the best single sentence's coverage of the question (``HybridRetriever.sentence_coverage``)
+# a keyword search's typed keywords printed verbatim (一级A, 免审范围): what a staff search for an exact
+# term expects first, though a long multi-topic clause's BM25 and cosine are low
+W_VERBATIM = 0.8
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,10 @@ class FusionWeights:
     glossary: float = W_GLOSSARY  # subtracted
     follow_doc: float = W_FOLLOW_DOC
     follow_near: float = W_FOLLOW_NEAR
+    verbatim: float = W_VERBATIM
 
 
-PRIOR_PARTS = ("kind", "local", "follow_doc", "follow_near", "title")  # the ``FusionWeights`` of ``prior.DocumentPrior.bonus``
+PRIOR_PARTS = ("kind", "local", "follow_doc", "follow_near", "title", "verbatim")  # the ``FusionWeights`` of ``prior.DocumentPrior.bonus``
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ is added to a clause's fused score where that score is positive:
 * ``follow_near``: … and the articles within ``FOLLOW_NEAR_SPAN`` of a cited one (not the cited one
   itself; not when a penalty is asked, which sits in the 法律责任 chapter);
 * ``title``: a question that names a document (供热条例, 《城市供水条例》) favours its clauses and the
-  clauses citing it.
+  clauses citing it;
+* ``verbatim``: a keyword search (``query.is_keyword_search``) favours the clauses printing its typed
+  keywords verbatim, by the share of those the corpus prints anywhere (:meth:`DocumentPrior.verbatim`).
 
 Each part is weighed by the ``policyqa.fusion.FusionWeights`` field of its name (``PRIOR_PARTS``).
 The prior also marks glossary articles (本条例下列用语的含义：…), which the re-ranking penalises.
@@ -26,7 +28,9 @@ import numpy as np
 from .fusion import FusionWeights
 from .index.storage import Store
 from .intent import LAW_LEVELS, NATIONAL_LEVELS, PLAN_LEVELS, AnswerType, QuestionCues
+from .folding import fold
 from .models import Turn
+from .query import is_keyword_search
 
 MAX_KIND_VOTES = 3  # the lean counts once per cue it leads by, up to this many
 FOLLOW_NEAR_SPAN = 2  # articles within this many numbers of a cited one are "next to" it
@@ -58,6 +62,7 @@ class DocumentPrior:
 
     def __init__(self, store: Store, cues: QuestionCues, weights: FusionWeights | None = None) -> None:
         self.store = store
+        self._folded: list[str] | None = None  # clause texts in matching form (:meth:`_folded_texts`)
         self.cues = cues
         self.weights = FusionWeights() if weights is None else weights
         documents = store.documents
@@ -171,4 +176,25 @@ class DocumentPrior:
                 per_clause[self.clause_doc == i] += w.title
                 for pos in self._citing.get(self.store.documents[i].title, ()):
                     per_clause[pos] += w.title  # 《城市供水条例》同时废止 answers "is it still valid?"
+        if w.verbatim and not follow_up and is_keyword_search(question):
+            per_clause = per_clause + w.verbatim * self.verbatim(question)
         return per_clause
+
+    def verbatim(self, query: str) -> np.ndarray:
+        """Per clause (float32, ``n_clauses``): the share of ``query``'s space-separated keywords of two
+        characters or more that the clause prints verbatim (folded, case-insensitive), among those
+        the corpus prints anywhere (污水处理厂排放标准 一级A: only 一级A is printed, so a clause with
+        一级A gets 1); zeros when it prints none."""
+        keywords = list(dict.fromkeys(k for k in (fold(x).lower() for x in query.split()) if len(k) >= 2))
+        texts = self._folded_texts()
+        hits = [np.fromiter((k in t for t in texts), dtype=bool, count=len(texts)) for k in keywords]
+        printed = [h for h in hits if h.any()]
+        if not printed:
+            return np.zeros(len(texts), dtype=np.float32)
+        return (np.sum(printed, axis=0) / len(printed)).astype(np.float32)
+
+    def _folded_texts(self) -> list[str]:
+        """The clauses' texts in matching form (folded, lower-case), built on the first keyword search."""
+        if self._folded is None:
+            self._folded = [fold(c.text).lower() for c in self.store.clauses]
+        return self._folded

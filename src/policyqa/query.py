@@ -53,8 +53,13 @@ class QueryAnalysis:
     def keyword_search(self) -> bool:
         """True for a staff-style keyword search (``住房公积金 提取情形``, ``施工图免审范围``): a short
         query (≤ ``KEYWORD_SEARCH_CHARS``) that asks nothing in words; its answer is the article itself."""
-        q = self.question.strip()
-        return len(q) <= KEYWORD_SEARCH_CHARS and not _ASKS.search(q) and not self.follow_up
+        return is_keyword_search(self.question) and not self.follow_up
+
+
+def is_keyword_search(question: str) -> bool:
+    """A short query (≤ ``KEYWORD_SEARCH_CHARS``) that asks nothing in words (``施工图免审范围``)."""
+    q = question.strip()
+    return len(q) <= KEYWORD_SEARCH_CHARS and not _ASKS.search(q)
 
 
 class QueryAnalyser:
@@ -102,8 +107,7 @@ class QueryAnalyser:
         # is not expected to contain them
         types = asked_types(question)
         # a keyword search asks nothing in words: its words (排放标准, 提取情形) are all topic
-        asks = len(question.strip()) > KEYWORD_SEARCH_CHARS or bool(_ASKS.search(question.strip()))
-        cues = [c for t in types for c in t.cues if c in question] if asks else []
+        cues = [] if is_keyword_search(question) else [c for t in types for c in t.cues if c in question]
         for t in tokens:
             if t not in CUE_CONTENT_WORDS and any(t in c for c in cues):
                 weights[t] = min(weights[t], CUE_WORD_WEIGHT)

@@ -159,3 +159,34 @@ def test_chinese_counting(n, text):
     from policyqa.documents.loaders.docx import _chinese
 
     assert _chinese(n) == text
+
+
+def _without_core_properties(data: bytes) -> bytes:
+    """``data`` re-zipped without ``docProps/core.xml`` (as some generators write a .docx)."""
+    import re
+    import zipfile
+
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            if item.filename == "docProps/core.xml":
+                continue
+            body = src.read(item.filename)
+            if item.filename in ("_rels/.rels", "[Content_Types].xml"):
+                body = re.sub(rb"<(?:Relationship|Override)[^>]*core\.xml\"[^>]*/>", b"", body)
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+def test_the_title_comes_from_core_properties_or_else_the_first_line():
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("某市住宅装修管理办法")
+    document.add_paragraph("第一条 为了规范住宅装修，制定本办法。")
+    document.core_properties.title = "住宅装修管理办法（送审稿）"
+    buf = BytesIO()
+    document.save(buf)
+    assert load_bytes("a.docx", buf.getvalue()).title == "住宅装修管理办法（送审稿）"
+    # without core properties python-docx reports the made-up title "Word Document"
+    assert load_bytes("a.docx", _without_core_properties(buf.getvalue())).title == "某市住宅装修管理办法"

@@ -54,7 +54,7 @@ def _disabled() -> JSONResponse:
     return JSONResponse(
         status_code=404,
         content={"error": {"code": "wechat_disabled",
-                           "message": "WeChat integration is not configured (set POLICYQA_WECHAT_TOKEN)."}},
+                           "message": "未配置微信公众号接入（请设置 POLICYQA_WECHAT_TOKEN）"}},
     )
 
 

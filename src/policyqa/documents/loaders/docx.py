@@ -39,10 +39,19 @@ def docx_text(shown: str, data: bytes) -> tuple[str, str]:
             f"DOCX 文件已损坏或不是有效的 Word 文档：{brief(exc)}（旧版 .doc 文件请用 Word 另存为 .docx）",
         ) from exc
     try:
-        title = (document.core_properties.title or "").strip()
+        # python-docx makes up core properties titled "Word Document" for a file without them
+        title = (document.core_properties.title or "").strip() if _has_core_properties(data) else ""
     except Exception:  # noqa: BLE001 - broken core properties only cost the title
         title = ""
     return normalize_text("\n".join(lines)), title
+
+
+def _has_core_properties(data: bytes) -> bool:
+    """Does the package hold its own core properties (``docProps/core.xml``)?"""
+    import zipfile
+
+    with zipfile.ZipFile(BytesIO(data)) as package:
+        return any(name.lower() == "docprops/core.xml" for name in package.namelist())
 
 
 def _block_lines(container, numbering: "_Numbering") -> Iterator[str]:
