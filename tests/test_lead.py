@@ -67,3 +67,34 @@ def test_every_lead_is_a_verbatim_piece_of_the_quote_it_cites(kb_engine):
         # nothing else in the lead: the rest of the answer is the attributed quotes
         assert a.answer[m.end():].startswith("根据《")
     assert led  # the set has figure and time-limit questions
+
+
+def test_a_may_i_lead_reads_to_the_end_of_its_sentence():
+    # cut at the comma, 「供热单位不得因部分热用户未支付采暖费」 would say something the article does not
+    q = "邻居不交暖气费，供热单位能停我家的暖气吗"
+    c = _citation("供热单位不得因部分热用户未支付采暖费，停止向其他热用户供热或者降低供热标准。")
+    weights = {"供热单位": 1.0, "暖气费": 1.0, "采暖费": 0.7, "供热": 0.7}
+    assert direct_lead(q, asked_types(q), [c], weights) == (
+        "简要回答：「供热单位不得因部分热用户未支付采暖费，停止向其他热用户供热或者降低供热标准」[1]。")
+    # a long sentence is led by its last piece, which completes it
+    long = _citation("在城市人民政府规定的街道的临街建筑物的阳台和窗外以及城市道路两侧的建筑物外墙上，"
+                     "未经批准的单位和个人不得堆放、吊挂有碍市容的物品。")
+    q = "临街阳台外面能挂东西吗"
+    assert direct_lead(q, asked_types(q), [long], {"阳台": 1.0, "临街": 1.0, "吊挂": 0.7, "物品": 0.7}) == (
+        "简要回答：「未经批准的单位和个人不得堆放、吊挂有碍市容的物品」[1]。")
+
+
+def test_a_word_straddling_two_printed_words_is_not_shared():
+    from policyqa.segmentation import Segmenter
+
+    q = "房东可以随便涨房租吗"  # 房租 is not in 住房|租赁合同
+    c = _citation("出租人不得采取暴力、威胁或者其他非法方式迫使承租人解除住房租赁合同。")
+    weights = {"房东": 1.0, "房租": 1.0, "出租人": 0.7, "租金": 0.7}
+    assert direct_lead(q, asked_types(q), [c], weights)  # characters alone: 出租人 and 房租
+    assert direct_lead(q, asked_types(q), [c], weights, Segmenter().found_as_words) == ""
+
+
+def test_a_sanction_is_not_a_may_i_lead():
+    q = "开发商把绿地改成楼，我们业主能不能管"
+    c = _citation("无法采取改正措施消除影响的，限期拆除，不能拆除的，没收实物或者违法收入，可以并处建设工程造价百分之十以下的罚款。")
+    assert direct_lead(q, asked_types(q), [c], {"开发商": 1.0, "建设工程": 0.7, "拆除": 0.7}) == ""

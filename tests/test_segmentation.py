@@ -137,3 +137,12 @@ def test_a_word_common_in_other_policy_texts_is_not_a_left_side(seg):
     # 复工 is every epidemic-era notice's word (resume work); the building law's sense is a site's
     assert not seg.expand("企业复工复产应做好什么准备").added
     assert {"恢复施工", "施工许可"} <= set(seg.expand("工地复工要办什么手续").added)
+
+
+def test_words_held_as_words_not_straddling_two():
+    from policyqa.segmentation import Segmenter
+
+    seg = Segmenter()
+    assert seg.found_as_words("职工可以提取住房公积金", ["公积金", "住房", "提取", "工可"]) == {"公积金", "住房", "提取"}
+    assert seg.found_as_words("迫使承租人解除住房租赁合同", ["房租", "承租人", "合同"]) == {"承租人", "合同"}
+    assert seg.found_as_words("文本", []) == set()

@@ -153,7 +153,7 @@ class Answerer:
         # (an answer stays at or above the answer threshold: below it, it would have been refused)
         support = 1 - QUOTE_SUPPORT_WEIGHT * (1 - self._quote_support(r, picks))
         conf = max(round(conf * support, 4), round(self.refusal_threshold, 4))
-        lead = direct_lead(question, r.analysis.answer_types, citations, r.analysis.weights)
+        lead = direct_lead(question, r.analysis.answer_types, citations, r.analysis.weights, self.retriever.segmenter.found_as_words)
         return Answer(question, lead + _render(citations), False, conf, citations, related, notes, resolved)
 
     def _contact_for(self, citations: tuple[Citation, ...]) -> str:

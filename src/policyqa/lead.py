@@ -10,7 +10,7 @@ substring of its citation's quote (``tests/test_lead.py`` checks this on the eva
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .intent import NUMBER, AnswerType
 from .models import Citation
@@ -19,6 +19,8 @@ from .models import Citation
 POLARITY = {"permission": re.compile(r"不得|禁止|严禁|可以|有权"), "obligation": re.compile(r"应当|必须|有义务")}
 FIGURE = re.compile(NUMBER)
 FRAGMENT = re.compile(r"[^，。；：,;:！？!?\n「」]+")
+SANCTION = re.compile(r"罚款|没收|吊销|责令|处分")
+SENTENCE = re.compile(r"[^。；;！？!?\n「」]+")
 MAX_FRAGMENT = 60  # characters: a lead is short, or it is not given
 LEAD = "简要回答：「{fragment}」[{marker}]。"
 # what a lead can say, most specific first: a question asking for a penalty is led only by a
@@ -26,18 +28,24 @@ LEAD = "简要回答：「{fragment}」[{marker}]。"
 # question only by 可以 / 不得 / 应当 wording that shares at least two of its words
 FIGURE_TYPES = ("amount", "duration")
 POLAR_TYPES = ("permission", "obligation")
-MIN_POLAR_WORDS = 3
+MIN_POLAR_WORDS = 2  # printed words (住房公积金 once, not also 住房 and 公积金)
 DATE = re.compile(NUMBER + r"年" + NUMBER + r"月" + NUMBER + r"日")  # a date is not a time limit
 SHORT_FRAGMENT = 6  # characters: a piece this short is read with the piece before it
 
 
 def direct_lead(
-    question: str, answer_types: Sequence[AnswerType], citations: Sequence[Citation], weights: Mapping[str, float]
+    question: str,
+    answer_types: Sequence[AnswerType],
+    citations: Sequence[Citation],
+    weights: Mapping[str, float],
+    found: Callable[[str, Iterable[str]], set[str]] | None = None,
 ) -> str:
     """``简要回答：「…」[n]。`` from the quote fragment that says what ``question`` asks for, or ``""``.
 
     ``weights``: the question's words (``QueryAnalysis.weights``); among the fragments that say the
-    asked kind of thing, the one sharing most of them wins (the earlier quote on ties).
+    asked kind of thing, the one sharing most of them wins (the earlier quote on ties).  ``found``
+    (``Segmenter.found_as_words``) tells which words a fragment holds as words, not straddling two
+    (房租 is not in 住房|租赁); without it a word counts wherever its characters appear.
     """
     names = {t.name for t in answer_types}
     figure = bool(names & set(FIGURE_TYPES))
@@ -50,19 +58,27 @@ def direct_lead(
     if not wanted:
         return ""
     best, best_key = "", None
-    need = MIN_POLAR_WORDS if wanted[0].name in POLAR_TYPES else 1
+    polar = wanted[0].name in POLAR_TYPES
+    need = MIN_POLAR_WORDS if polar else 1
     for marker, c in enumerate(citations, 1):
-        for fragment in _fragments(c.quote):
+        # 可以 / 不得 is read to the end of its sentence: a piece cut at a comma can lose what it
+        # permits or forbids (供热单位不得因部分热用户未支付采暖费，停止向其他热用户供热…)
+        for fragment in _sentence_ends(c.quote) if polar else _fragments(c.quote):
             if len(fragment) > MAX_FRAGMENT or not any(_says(t, fragment, question) for t in wanted):
                 continue
+            if polar and SANCTION.search(fragment):
+                continue  # 可以并处罚款 is what an authority may do to an offender, not the citizen's may-I
             if figure and (not FIGURE.search(fragment) or DATE.search(fragment)):
                 continue  # 罚多少 is led by the amount of the fine, 多少天 by a time limit, not a date
             # the fragment must be about the question, not only say a figure or 应当
             shared = [w for w, x in weights.items() if x >= 0.5 and len(w) > 1 and not FIGURE.fullmatch(w) and w in fragment]
-            if len(shared) < need:
-                continue
+            if found is not None and shared:
+                held = found(fragment, shared)
+                shared = [w for w in shared if w in held]
             # a printed word counts once: 住房公积金 holds 住房 and 公积金, it is not three shared words
             whole = [w for w in shared if not any(w != o and w in o for o in shared)]
+            if len(whole) < need:
+                continue
             key = (sum(max(weights[x] for x in shared if x in w) for w in whole), -marker)
             if best_key is None or key > best_key:
                 best, best_key = LEAD.format(fragment=fragment, marker=marker), key
@@ -83,6 +99,19 @@ def _fragments(quote: str) -> list[str]:
         else:
             out.append(piece)
         prev_start = m.start()
+    return out
+
+
+def _sentence_ends(quote: str) -> list[str]:
+    """Each whole sentence of the quote (to 。；！？ or a line end, without a closing list colon) when
+    it is short (≤ ``MAX_FRAGMENT``), else its last piece between commas, which ends it."""
+    out = []
+    for m in SENTENCE.finditer(quote):
+        sentence = m.group().strip().rstrip("：:")
+        if not sentence:
+            continue
+        pieces = _fragments(sentence)
+        out.append(sentence if len(sentence) <= MAX_FRAGMENT or not pieces else pieces[-1])
     return out
 
 

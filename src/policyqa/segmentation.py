@@ -147,6 +147,17 @@ class Segmenter:
     def sentence_terms(self, sentence: str) -> tuple[str, ...]:
         return (*self.cut(sentence), *("#" + g for g in self.bigrams(sentence)))
 
+    def found_as_words(self, text: str, words: Iterable[str]) -> set[str]:
+        """The ``words`` (matching form: folded, lower-case) that ``text`` holds as words: a run of its
+        whole precise-mode words, or the start or end of one (公积金 in 住房公积金, 出租 in 出租人); not
+        a string in the middle of a word or straddling two (房租 in 住房租赁合同)."""
+        folded = fold(text).lower()
+        present = [w for w in words if w in folded]
+        if not present:
+            return set()
+        spans = self._word_spans(folded)
+        return {w for w in present if _edge_words(folded, w, spans)}
+
     def words(self, text: str) -> list[str]:
         """Precise-mode words (no overlapping parts), stopwords removed; used for highlighting."""
         out = []
@@ -262,6 +273,22 @@ def _whole_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
     start = text.find(phrase)
     while start >= 0:
         if start in starts and start + len(phrase) in ends:
+            return True
+        start = text.find(phrase, start + 1)
+    return False
+
+
+def _edge_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
+    """Does some occurrence of ``phrase`` in ``text`` start on a word boundary and end on one, or lie
+    inside one word touching its start or its end (公积金 in 住房公积金)?"""
+    starts = {s for s, _ in spans}
+    ends = {e for _, e in spans}
+    start = text.find(phrase)
+    while start >= 0:
+        end = start + len(phrase)
+        if (start in starts and end in ends) or any(
+            s <= start and end <= e and (s == start or e == end) for s, e in spans
+        ):
             return True
         start = text.find(phrase, start + 1)
     return False
