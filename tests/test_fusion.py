@@ -57,3 +57,13 @@ def test_other_weights_change_the_ranking(kb_engine):
     bm25 = r.components(q).clause
     assert [h.score for h in only_clause.hits] == pytest.approx(sorted(fusion.W_CLAUSE * bm25, reverse=True)[:5])
     assert [h.clause.key for h in r.retrieve(q, k=5).hits] == before
+
+
+def test_a_question_leaning_to_plans_counts_the_work_plan_as_on_topic_at_the_document_level(kb_engine):
+    r = kb_engine.retriever
+    plan = r.prior.plan_clauses
+    assert r.prior.plans_and_laws and plan.any()
+    leaning = r.components("老城区的燃气管道太旧了，政府今年会不会换新的？", docs=kb_engine.answer_docs)
+    assert (leaning.doc[plan] == 1.0).all()
+    neutral = r.components("燃气管道由谁负责维护？", docs=kb_engine.answer_docs)
+    assert (neutral.doc[plan] < 1.0).all()

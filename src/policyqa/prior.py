@@ -55,7 +55,8 @@ class DocumentPrior:
     (``n_documents``); a clause's *position* is its index in ``store.clauses``.
 
     ``clause_doc``: clause position → document position (int64, ``n_clauses``);
-    ``clause_pos``: ``Clause.key`` → clause position; ``glossary``: clause position → is a glossary
+    ``clause_pos``: ``Clause.key`` → clause position; ``plan_clauses``: clause position → in a work
+    plan (bool, ``n_clauses``); ``plans_and_laws``: the corpus holds both kinds; ``glossary``: clause position → is a glossary
     article (bool, ``n_clauses``; ``[False]`` for an empty store); ``weights``: the default weights
     of :meth:`bonus` and :meth:`near_cited`.
     """
@@ -70,7 +71,7 @@ class DocumentPrior:
         self._doc_plan = np.array([d.level in PLAN_LEVELS for d in documents] or [False], dtype=bool)
         self._doc_law = np.array([d.level in LAW_LEVELS for d in documents] or [False], dtype=bool)
         self._doc_local = np.array([d.level not in NATIONAL_LEVELS for d in documents] or [False], dtype=bool)
-        self._plans_and_laws = bool(self._doc_plan.any() and self._doc_law.any())
+        self.plans_and_laws = bool(self._doc_plan.any() and self._doc_law.any())
         # the province's own laws and regulations (not its plans) beside national ones
         self._doc_local_law = self._doc_local & self._doc_law
         self.has_local_and_national = bool(self._doc_local_law.any() and (self._doc_law & ~self._doc_local).any())
@@ -86,6 +87,7 @@ class DocumentPrior:
             for ref in c.references:
                 self._citing.setdefault(ref, []).append(pos)
         self.clause_doc = np.array([self._doc_pos.get(c.doc_id, 0) for c in store.clauses], dtype=np.int64)
+        self.plan_clauses = self._doc_plan[self.clause_doc] if len(store.clauses) else np.zeros(0, dtype=bool)
         self.clause_pos = {c.key: i for i, c in enumerate(store.clauses)}
         self.glossary = np.array([bool(_GLOSSARY.search(c.text[:40])) for c in store.clauses] or [False], dtype=bool)
         self._doc_clauses: dict[str, list[int]] = {}  # doc_id -> its clause positions, in order
@@ -158,7 +160,7 @@ class DocumentPrior:
         bonus = np.zeros(len(self.store.documents), dtype=np.float32)
         if len(self.store.documents) > 1:
             kind, lead = self.cues.lean(question)
-            if kind and self._plans_and_laws:
+            if kind and self.plans_and_laws:
                 bonus[self._doc_plan if kind == "plan" else self._doc_law] += w.kind * min(lead, MAX_KIND_VOTES)
             if self._doc_local.any() and not self._doc_local.all():
                 bonus[self._doc_local] += w.local

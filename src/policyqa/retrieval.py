@@ -57,6 +57,7 @@ TWIN_MIN_BIGRAMS = 12
 UNKNOWN_IDF_FACTOR = 1.5
 QUERY_CACHE_SIZE = 2048
 DENSE_CANDIDATES = 100
+PLAN_DOC_FLOOR = 1.0  # document-level evidence of a work plan for a question leaning to plans (``_doc_evidence``)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ class HybridRetriever:
         allowed = self._filter_mask(doc, section, docs)
         s_clause, s_chunk_all, s_chunk, s_doc, dense_cl, chunk_dense, best_dense = self._scores(a, use_dense)
         w = self.weights
-        fused = w.clause * _scaled(s_clause, allowed) + w.chunk * _scaled(s_chunk, allowed) + w.doc * _scaled(s_doc, allowed)
+        fused = w.clause * _scaled(s_clause, allowed) + w.chunk * _scaled(s_chunk, allowed) + w.doc * self._doc_evidence(question, s_doc, allowed)
         if chunk_dense:
             fused = fused + self.dense_weight * dense_cl
         fused = np.where(fused > 0, fused + self.prior.bonus(question, history, a.follow_up, a.answer_types, w), fused)
@@ -272,8 +273,18 @@ class HybridRetriever:
             part: self.prior.bonus(question, history, a.follow_up, a.answer_types, replace(zero, **{part: 1.0}))
             for part in PRIOR_PARTS
         }
-        return Components(a, allowed, _scaled(s_clause, allowed), _scaled(s_chunk, allowed), _scaled(s_doc, allowed),
-                        dense_cl, prior)
+        return Components(a, allowed, _scaled(s_clause, allowed), _scaled(s_chunk, allowed),
+                          self._doc_evidence(question, s_doc, allowed), dense_cl, prior)
+
+    def _doc_evidence(self, question: str, s_doc: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+        """The document-level BM25 per clause, scaled to the best allowed (0..1); for a question that
+        leans to plans (``intent.QuestionCues.lean``: 今年政府有没有打算…, 会不会换新的) a work plan counts
+        as wholly on topic (``PLAN_DOC_FLOOR``): its eighteen topics spread its words over many clauses,
+        so its document-level score understates it beside a regulation about that one topic."""
+        scaled = _scaled(s_doc, allowed)
+        if self.prior.plans_and_laws and self.cues.lean(question)[0] == "plan":
+            scaled = np.where(self.prior.plan_clauses, np.maximum(scaled, PLAN_DOC_FLOOR), scaled)
+        return scaled
 
     def _chunk_evidence(self, s_chunk_all: np.ndarray, chunk_dense: dict[int, float]) -> Callable[[int], float]:
         """A chunk's own evidence: its BM25 score (scaled to the best chunk) plus its cosine."""
