@@ -157,3 +157,14 @@ def test_a_threshold_sentence_states_a_condition_and_everyday_permission_cues_as
     # an asks: pattern — 能/可以 … 吗 with a few words between
     assert "permission" in {t.name for t in asked_types("燃气热水器能装在浴室里吗")}
     assert "permission" not in {t.name for t in asked_types("燃气热水器装在哪里")}
+
+
+def test_a_question_asking_which_papers_is_answered_by_a_sentence_naming_papers_handed_over():
+    from policyqa.intent import asked_types
+
+    types = asked_types("交房的时候开发商要给我哪些文件？")
+    assert types and types[0].name == "documents"
+    kind = types[0]
+    assert kind.said("房地产开发企业应当在商品房交付使用时，向购买人提供住宅质量保证书和住宅使用说明书。")
+    # 交付 (the house handed over) and a paper named after a comma are not papers handed over
+    assert not kind.said("房地产开发企业预售商品房，应当已交付全部土地使用权出让金，取得土地使用权证书。")

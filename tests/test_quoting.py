@@ -27,3 +27,26 @@ def test_quotable_sentences_are_verbatim_and_long_ones_are_cut(engine):
             assert clause.text[s.start : s.end] == s.text
     assert all(len(s.text) < len(max(c.sentences, key=lambda x: len(x.text)).text)
                for c in long_ones for s in quotable_sentences(c))
+
+
+def test_a_quote_pointing_back_to_the_paragraph_before_is_quoted_with_it():
+    from policyqa.documents.structure import split_sentences
+    from policyqa.models import Clause, ClausePart, Hit
+    from policyqa.quoting import Candidate, _with_antecedents
+
+    text = ("物业服务企业应当向业主委员会移交下列材料和财物：\n（一）竣工验收资料；\n（二）物业服务档案。\n"
+            "业主委员会应当将前款所列资料和财物移交重新选聘的物业服务企业。")
+    lines = text.split("\n")
+
+    def part(kind, label, piece):
+        start = text.index(piece)
+        return ClausePart(kind, label, start, start + len(piece))
+
+    parts = (part("paragraph", "", lines[0]), part("item", "（一）", lines[1]), part("item", "（二）", lines[2]),
+             part("paragraph", "", lines[3]))
+    clause = Clause("d", 24, "第二十四条", "", "", "", text, 0, len(text), split_sentences(text), parts=parts)
+    back = next(s for s in clause.sentences if "前款" in s.text)
+    (quote,) = _with_antecedents([Candidate(Hit(clause, "宁夏回族自治区物业管理条例", 1.0), back, 1.0)])
+    assert quote.sentence.text.startswith("物业服务企业应当向业主委员会移交下列材料和财物")
+    assert "（二）物业服务档案" in quote.sentence.text and quote.sentence.text.endswith("物业服务企业。")
+    assert quote.sentence.text == text[quote.sentence.start : quote.sentence.end]

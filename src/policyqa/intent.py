@@ -172,7 +172,7 @@ def default_answer_types() -> tuple[AnswerType, ...]:
 # the most specific kind first: it decides which clause says what was asked (不服…怎么办 asks a remedy
 # more than a procedure); kinds not listed keep their file order after these
 SPECIFICITY = ("contact", "start", "remedy", "penalty", "amount", "duration", "standard", "authority", "categories",
-               "scope", "definition", "validity", "condition", "permission", "obligation", "procedure")
+               "documents", "scope", "definition", "validity", "condition", "permission", "obligation", "procedure")
 _SPECIFICITY_RANK = {name: i for i, name in enumerate(SPECIFICITY)}
 
 

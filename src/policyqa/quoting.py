@@ -37,7 +37,8 @@ WHOLE_ARTICLE_CHARS = 200
 # the details a quote states or not, most specific first, and how a partial answer names one it lacks
 # (``answering.Answerer._missing_detail``; 电话是多少 needs a phone number, not any figure)
 DETAIL_NAMES = {"contact": "联系电话、网址或办理地点", "start": "起算时间", "duration": "具体期限",
-                "authority": "具体负责的部门或单位", "categories": "具体分类或组成", "amount": "具体数额或标准"}
+                "authority": "具体负责的部门或单位", "categories": "具体分类或组成", "documents": "需要提交或提供的具体材料",
+                "amount": "具体数额或标准"}
 WHOLE_ARTICLE_CHARS_SEARCH = 420  # a keyword search (``QueryAnalysis.keyword_search``) gets longer articles whole
 _INTRODUCES_LIST = re.compile(r"[：:]$|下列[^。；]*[：:]?$")
 _ENDS_SENTENCE = re.compile(r"[。！？；!?;][”’」』）)]*$")
