@@ -17,7 +17,7 @@ W_CLAUSE = 0.30
 W_CHUNK = 0.30
 W_DENSE = 0.25  # default dense weight (``Settings.dense_weight``)
 W_COVERAGE = 0.15
-W_DOC = 0.6  # document-level BM25 prior (whole document as one field); inert with one document
+W_DOC = 0.5  # document-level BM25 prior (whole document as one field); inert with one document
 W_KIND = 0.3  # a question's lean (plan vs law, ``intent.QuestionCues``) favours that kind of document
 W_FOLLOW_DOC = 0.15  # an elliptical follow-up favours the document(s) the previous answer cited
 # … and the articles next to the one it cited (not that one: it already has the previous question's
