@@ -87,6 +87,7 @@ def test_invalid_questions_raise(engine, bad):
 
 def test_control_characters_are_stripped(engine):
     assert engine.ask("保租房\x00\x07").question == "保租房"
+    assert engine.ask("\u202e保租房\u200f是给谁的\u2066").question == "保租房是给谁的"  # direction overrides
 
 
 def test_follow_up_uses_history(engine):

@@ -50,3 +50,49 @@ def test_a_quote_pointing_back_to_the_paragraph_before_is_quoted_with_it():
     assert quote.sentence.text.startswith("物业服务企业应当向业主委员会移交下列材料和财物")
     assert "（二）物业服务档案" in quote.sentence.text and quote.sentence.text.endswith("物业服务企业。")
     assert quote.sentence.text == text[quote.sentence.start : quote.sentence.end]
+
+
+def _clause_of(text: str, number: int = 24, doc: str = "d"):
+    from policyqa.documents.structure import split_sentences
+    from policyqa.models import Clause
+
+    return Clause(doc, number, f"第{number}条", "", "", "", text, 0, len(text), split_sentences(text))
+
+
+def test_a_quote_opening_on_the_case_left_over_is_quoted_with_the_sentence_before():
+    from policyqa.models import Hit
+    from policyqa.quoting import Candidate, _with_antecedents
+
+    text = ("因供热单位原因，造成热用户室内温度不达标的处置，双方有合同约定的，从其约定；"
+            "无合同约定的，供热单位应当按日向热用户退还日标准采暖费的百分之五十。\n室温检测办法另行制定。")
+    clause = _clause_of(text)
+    leftover = next(s for s in clause.sentences if s.text.startswith("无合同约定的"))
+    (quote,) = _with_antecedents([Candidate(Hit(clause, "供热条例", 1.0), leftover, 1.0)])
+    assert quote.sentence.text.startswith("因供热单位原因") and quote.sentence.text.endswith("百分之五十。")
+    # a chain of premises goes back to the sentence that names the act; never across a paragraph
+    text = "燃气用户擅自改动燃气设施的，责令限期改正；逾期不改正的，处1000元以下罚款；造成损失的，依法承担赔偿责任。"
+    clause = _clause_of(text)
+    last = clause.sentences[-1]
+    (quote,) = _with_antecedents([Candidate(Hit(clause, "燃气条例", 1.0), last, 1.0)])
+    assert quote.sentence.text == text
+    clause = _clause_of("前一段。\n造成损失的，依法承担赔偿责任。")
+    (quote,) = _with_antecedents([Candidate(Hit(clause, "条例", 1.0), clause.sentences[-1], 1.0)])
+    assert quote.sentence.text == "造成损失的，依法承担赔偿责任。"
+
+
+def test_an_article_stating_the_asked_detail_leads_when_it_ranks_next_to_one_that_does_not():
+    from policyqa.intent import asked_types
+    from policyqa.models import Hit
+    from policyqa.query import QueryAnalysis
+    from policyqa.quoting import Candidate
+    from policyqa.retrieval import Retrieval
+
+    q = "新房子墙面裂缝，开发商保修几年？"
+    a = QueryAnalysis(q, q, (), (), (), {}, False, answer_types=asked_types(q))
+    vague = _clause_of("住宅质量保证书应当列明保修范围、保修期和保修单位等内容。", 30, "dev")
+    stated = _clause_of("屋面防水工程、有防水要求的卫生间、房间和外墙面的防渗漏，为5年。", 40, "quality")
+    for second_score, leads in ((0.99, "quality"), (0.8, "dev")):
+        hits = (Hit(vague, "开发条例", 1.0), Hit(stated, "质量条例", second_score))
+        picks = [Candidate(h, h.clause.sentences[0], 1.0) for h in hits]
+        r = Retrieval(a, hits, 0.5, 0.5, {})
+        assert answering._detail_first(r, picks)[0].hit.clause.doc_id == leads

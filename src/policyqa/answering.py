@@ -39,6 +39,9 @@ QUOTE_SUPPORT_WEIGHT = 0.3
 CUE_WEIGHT = 0.1  # question words at or below this weight ask (多少, 罚多少), they are not the topic
 OTHER_TOPIC_CONFIDENCE = 0.5  # a question about another department's topic: half the answer threshold at most
 PARTIAL_CONFIDENCE = 0.95
+# a quoted article that states the detail asked leads when it ranks this close to the best one, which
+# does not (保修几年: 第四十条's 为5年 at 0.99 of 第三十条's 保修期 without a figure)
+DETAIL_LEAD_RATIO = 0.97
 # an answer whose best article leads the others only weakly (``Answerer.certain``) is given as partial
 UNCERTAIN_LEAD = "所收录的文件中没有找到确定回答这个问题的规定。以下是最接近的条款，未必直接回答您的问题，供参考："
 UNCERTAIN_DETAIL = "确定适用的规定"
@@ -110,6 +113,7 @@ class Answerer:
         picks = self.quoter.select(r)
         if not picks:
             return Answer(question, self._refusal(question, r, conf), True, conf, (), related, (), resolved)
+        picks = _detail_first(r, picks)
         citations = tuple(
             Citation(
                 doc=c.hit.doc_title,
@@ -347,3 +351,23 @@ def _cn_date(iso: str) -> str:
 
 
 __all__ = ["Answerer", "quotable_sentences"]
+
+
+def _detail_first(r: Retrieval, picks: list[Candidate]) -> list[Candidate]:
+    """``picks`` with the quotes of the first other article that states the most specific detail
+    asked (``PARTIAL_TYPES``) moved to the front, when the leading article's quotes do not state it and
+    that article scores at least ``DETAIL_LEAD_RATIO`` of the best; else ``picks`` unchanged."""
+    asked = sorted((t for t in r.analysis.answer_types if t.name in PARTIAL_TYPES), key=lambda t: list(PARTIAL_TYPES).index(t.name))
+    if not asked or not r.hits:
+        return picks
+    kind, question = asked[0], r.analysis.question
+    lead_id = picks[0].hit.clause.clause_id
+    if any(kind.said(c.sentence.text, question) for c in picks if c.hit.clause.clause_id == lead_id):
+        return picks
+    bar = DETAIL_LEAD_RATIO * r.hits[0].score
+    stating = next((c for c in picks if c.hit.clause.clause_id != lead_id and c.hit.score >= bar
+                    and kind.said(c.sentence.text, question)), None)
+    if stating is None:
+        return picks
+    first = stating.hit.clause.clause_id
+    return [c for c in picks if c.hit.clause.clause_id == first] + [c for c in picks if c.hit.clause.clause_id != first]

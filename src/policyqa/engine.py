@@ -48,7 +48,9 @@ __all__ = ["QAEngine", "Progress", "corpus_files", "highlight_spans"]
 
 SEARCH_MIN_RELATIVE_SCORE = 0.3
 SUPERSEDED_SEARCH_FACTOR = 0.9  # staff search ranks a text no longer in force a little lower
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# control characters, and the invisible direction marks and overrides (U+200E/F, U+202A–E, U+2066–9) that
+# would reorder the question where it is echoed (pages, gap log)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class QAEngine:

@@ -30,6 +30,13 @@ LIST_CHARS = 220  # a list introduced by 下列… is quoted whole up to this ma
 # a quote pointing back (前款…) is quoted from its antecedent paragraph up to this many characters
 ANTECEDENT_CHARS = 420
 _REFERS_BACK = re.compile(r"前款|前两款|前三款")
+# a sentence that opens on the case left over by the one before it (…双方有合同约定的，从其约定；无合同约定的，
+# 供热单位应当按日…退还…): quoted with that sentence, or its condition is lost
+_PREMISED = re.compile(
+    r"^(?:无|没有)[^，。；]{0,8}约定[^，。；]{0,4}的，|^(?:但|但是|其中|协商不成的|约定不明确的|逾期(?:不|未|仍)|情节严重的|拒不)"
+    r"|^(?:给[^，。；]{1,12})?造成(?:[^，。；]{0,6})?损失的"  # 造成损失的，依法承担赔偿责任 — whose act?
+)
+PREMISE_CHARS = 200
 # a legal article this short is quoted whole: its paragraphs qualify each other (the exception
 # follows the rule, the figure follows the condition), and half an article misleads (kb_questions:
 # key in answer 0.47 → see README); longer articles are quoted by their best sentences and items
@@ -313,6 +320,13 @@ def _with_antecedents(picks: list[Candidate]) -> list[Candidate]:
     are dropped."""
     out: list[Candidate] = []
     for c in picks:
+        text = c.hit.clause.text
+        while _PREMISED.match(c.sentence.text):  # back to a sentence that does not open on a premise
+            before = [s for s in c.hit.clause.sentences if s.end <= c.sentence.start]
+            # the sentence before, in the same paragraph (no line break between them)
+            if not before or "\n" in text[before[-1].start : c.sentence.start] or c.sentence.end - before[-1].start > PREMISE_CHARS:
+                break
+            c = Candidate(c.hit, Sentence(text[before[-1].start : c.sentence.end], before[-1].start, c.sentence.end), c.score)
         if _REFERS_BACK.search(c.sentence.text):
             before = [p for p in c.hit.clause.parts if p.kind == "paragraph" and p.end <= c.sentence.start]
             if before and c.sentence.end - before[-1].start <= ANTECEDENT_CHARS:
