@@ -146,3 +146,22 @@ def test_words_held_as_words_not_straddling_two():
     assert seg.found_as_words("职工可以提取住房公积金", ["公积金", "住房", "提取", "工可"]) == {"公积金", "住房", "提取"}
     assert seg.found_as_words("迫使承租人解除住房租赁合同", ["房租", "承租人", "合同"]) == {"承租人", "合同"}
     assert seg.found_as_words("文本", []) == set()
+
+
+def test_a_figure_with_its_unit_is_expanded_by_a_pattern_line():
+    from policyqa.segmentation import Segmenter
+
+    seg = Segmenter()
+    e = seg.expand("我家暖气才16度，正常吗？")
+    assert ("16度", ("室内温度", "温度", "摄氏度")) in e.matches and "室内温度" in e.added
+    assert not any(p == "2度电" for p, _ in seg.expand("一天用了2度电").matches)  # kilowatt-hours
+    assert all(not p.startswith("re:") for p, _ in seg.synonyms)
+
+
+def test_pattern_lines_from_an_extra_file(tmp_path):
+    from policyqa.segmentation import Segmenter
+
+    extra = tmp_path / "synonyms.txt"
+    extra.write_text("re:\\d+平米 => 建筑面积\n", encoding="utf-8")
+    e = Segmenter(synonyms_file=extra).expand("房子120平米")
+    assert ("120平米", ("建筑面积",)) in e.matches

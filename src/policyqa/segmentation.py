@@ -59,6 +59,9 @@ class Expansion:
         return self.original if not self.added else self.original + " " + " ".join(self.added)
 
 
+PATTERN_PREFIX = "re:"  # a synonyms.txt left side that is a regular expression (a figure with its unit)
+
+
 class Segmenter:
     """jieba + policy dictionary + stopwords + synonyms."""
 
@@ -85,7 +88,14 @@ class Segmenter:
         self.stopwords: frozenset[str] = frozenset(
             w for line in _data_lines("stopwords.txt", stopwords_file) for w in line.split()
         )
-        self.synonyms: tuple[tuple[str, tuple[str, ...]], ...] = tuple(self._parse_synonyms(synonyms_file))
+        lines = list(self._parse_synonyms(synonyms_file))
+        self.synonyms: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+            (left, right) for left, right in lines if not left.startswith(PATTERN_PREFIX)
+        )
+        # ``re:`` lines: a figure with its unit (暖气才16度 → 室内温度 温度 摄氏度), matched as a pattern
+        self.patterns: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
+            (re.compile(left[len(PATTERN_PREFIX):]), right) for left, right in lines if left.startswith(PATTERN_PREFIX)
+        )
         # misspelling → the word meant (公祖房 → 公租房), corrected before the synonyms are read
         self.typos: tuple[tuple[str, str], ...] = tuple(
             (wrong, right[0]) for wrong, right in self._parse_table("typos.txt", typos_file) if len(right) == 1
@@ -194,6 +204,8 @@ class Segmenter:
                 via_fix[owner].extend(targets)  # the synonym of a corrected word (公租房 in 公祖房)
             else:
                 matches.append((phrase, targets))
+        for pattern, targets in self.patterns:
+            matches.extend((m.group(), targets) for m in pattern.finditer(fixed) if m.group())
         matches.extend((wrong, tuple(dict.fromkeys(via_fix[wrong]))) for wrong, _ in fixes)
         # a phrase listed on several lines (渗水 under two topics) is one everyday phrase
         merged: dict[str, list[str]] = {}
