@@ -356,3 +356,10 @@ def test_a_question_asking_which_papers_gets_the_list_of_them(kb_engine):
     assert "（一）" in quote
     text = next(cl.text for cl in kb_engine.store.clauses if cl.doc_id == a.citations[0].doc_id and cl.number == 24)
     assert quote in text  # still verbatim, one span
+
+
+def test_a_question_asking_two_details_gets_each_from_the_articles_found(kb_engine):
+    # 找谁 and 多少度: 第二十三条 states the temperature, 第二十四条 whom to tell
+    a = kb_engine.ask("暖气不热找谁，屋里应该多少度")
+    assert a.status == "answered"
+    assert "二十摄氏度" in a.answer and "向供热单位反映" in a.answer

@@ -96,3 +96,22 @@ def test_an_article_stating_the_asked_detail_leads_when_it_ranks_next_to_one_tha
         picks = [Candidate(h, h.clause.sentences[0], 1.0) for h in hits]
         r = Retrieval(a, hits, 0.5, 0.5, {})
         assert answering._detail_first(r, picks)[0].hit.clause.doc_id == leads
+
+
+def test_a_partial_never_says_not_stated_when_a_weaker_quote_states_it():
+    from policyqa.intent import asked_types
+    from policyqa.models import Hit
+    from policyqa.query import QueryAnalysis
+    from policyqa.quoting import Candidate
+    from policyqa.retrieval import Retrieval
+
+    q = "新房子墙皮裂了开发商保修几年"
+    a = QueryAnalysis(q, q, (), (), (), {}, False, answer_types=asked_types(q))
+    vague = _clause_of("住宅质量保证书应当列明保修范围、保修期和保修单位等内容。", 30, "dev")
+    stated = _clause_of("屋面防水工程、有防水要求的卫生间、房间和外墙面的防渗漏，为5年。", 40, "quality")
+    hits = (Hit(vague, "开发条例", 1.0), Hit(stated, "质量条例", 0.5))
+    picks = [Candidate(h, h.clause.sentences[0], 1.0) for h in hits]
+    r = Retrieval(a, hits, 0.5, 0.5, {})
+    assert answering.Answerer._missing_detail(r, picks) == answering.UNCERTAIN_DETAIL
+    assert answering.Answerer._missing_detail(r, picks[:1]) == "具体期限"  # no quote states one
+

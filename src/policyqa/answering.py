@@ -135,7 +135,7 @@ class Answerer:
         )
         notes = self._notes(citations) + self._version_notes(citations) + self._named_notes(question, citations)
         missing = self._missing_detail(r, picks)
-        if missing:
+        if missing and missing != UNCERTAIN_DETAIL:
             # the topic is there, the detail is not: say so plainly, quote the closest, give the contact
             lead = f"所收录的文件没有写明您问的{missing}。以下是最相关的规定，供参考："
             # not an answer: the confidence stays below the answer threshold (the topic is there,
@@ -143,9 +143,10 @@ class Answerer:
             conf = min(conf, round(self.refusal_threshold * PARTIAL_CONFIDENCE, 4))
             return Answer(question, lead + _render(citations) + self._contact_for(citations), False, conf, citations, related, notes,
                           resolved, "partial", missing)
-        if not self.certain(r):
+        if missing == UNCERTAIN_DETAIL or not self.certain(r):
             # the topic is found, but the best article may well not be the answer (a weak lead over
-            # the next one): say so, quote the closest provisions, give the contact
+            # the next one, or only a weaker article states the detail asked): say so, quote the
+            # closest provisions, give the contact
             conf = min(conf, round(self.refusal_threshold * PARTIAL_CONFIDENCE, 4))
             return Answer(question, UNCERTAIN_LEAD + _render(citations) + self._contact_for(citations), False, conf, citations,
                           related, notes, resolved, "partial", UNCERTAIN_DETAIL)
@@ -227,7 +228,15 @@ class Answerer:
         # the most specific kind asked decides (多少天: a number of days, not any figure)
         if not asked:
             return ""  # nothing specific asked
-        if not any(asked[0].said(c.sentence.text, r.analysis.question) for c in lead):
+        question = r.analysis.question
+        if not any(asked[0].said(c.sentence.text, question) for c in lead):
+            stated = [t for t in asked if any(t.said(c.sentence.text, question) for c in picks)]
+            if len(stated) == len(asked) and any(t.said(c.sentence.text, question) for t in asked for c in lead):
+                return ""  # 找谁…多少度: the leading article says one, another quote the other
+            if stated and stated[0] is asked[0]:
+                # a weaker article quoted after it states it: not "not stated" (its own quote would
+                # contradict that), but not a sure answer either
+                return UNCERTAIN_DETAIL
             return PARTIAL_TYPES[asked[0].name]
         if asked[0].name == "amount" and LOCAL_VALUE_RE.search(r.analysis.question) and DELEGATED_RE.search(lead[0].hit.clause.text):
             # 宁夏的缴存比例具体是多少 under 「…不得低于…5%…具体缴存比例由住房公积金管理委员会拟订」:

@@ -136,7 +136,17 @@ class Quoter:
         other quote if they are full."""
         asked = [t for t in a.answer_types if t.name in DETAIL_NAMES] or list(a.answer_types[:1])
         lead_id = picks[0].hit.clause.clause_id
-        if not asked or any(t.said(p.sentence.text, a.question) for t in asked for p in picks if p.hit.clause.clause_id == lead_id):
+        if not asked:
+            return picks
+        if any(t.said(p.sentence.text, a.question) for t in asked for p in picks if p.hit.clause.clause_id == lead_id):
+            # a question asking two details (找谁，屋里应该多少度): the other one from the next articles
+            for t in asked:
+                if any(t.said(p.sentence.text, a.question) for p in picks):
+                    continue
+                other = next((c for c in cands if c.score > 0 and not any(_overlaps(c, p) for p in picks)
+                              and t.said(c.sentence.text, a.question)), None)
+                if other is not None:
+                    picks = picks + [other] if len(picks) < self.max_quotes else picks[:-1] + [other]
             return picks
         stating = next((c for c in cands if c.hit.clause.clause_id == lead_id and c.score > 0 and not any(_overlaps(c, p) for p in picks)
                         and any(t.said(c.sentence.text, a.question) for t in asked)), None)
