@@ -17,10 +17,11 @@ from .config import CONTACT_TEMPLATE, DEFAULT_CONTACT
 from .confidence import calibration_for, certainty_for
 from .documents.structure import is_document_title
 from .folding import fold
-from .intent import default_departments, default_other_topics
+from .intent import AnswerType, default_departments, default_other_topics
 from .lead import direct_lead
 from .models import Answer, Citation, Document, RelatedClause, Validity, clause_reference
 from .quoting import DETAIL_NAMES, Candidate, Quoter, quotable_sentences
+from .query import QueryAnalysis
 from .retrieval import HybridRetriever, Retrieval, word_share
 
 PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])x{1,4}(?:[—\-–]x{1,4})?(?![A-Za-z])")
@@ -221,7 +222,7 @@ class Answerer:
         """The detail a question asks for that no quote states: a figure (多少钱), a time limit
         (多久), a responsible body (谁负责) — ``""`` when the quotes state it or nothing specific was asked."""
         # the most specific kind names what is missing (电话是多少: a phone number, not 数额)
-        asked = sorted((t for t in r.analysis.answer_types if t.name in PARTIAL_TYPES), key=lambda t: list(PARTIAL_TYPES).index(t.name))
+        asked = _asked_details(r.analysis)
         # judged on the leading quote's clause: a figure in a weaker clause quoted after it (a fine
         # of 1万元 under 贷多少万) does not answer
         lead = [c for c in picks if c.hit.clause.clause_id == picks[0].hit.clause.clause_id]
@@ -233,7 +234,7 @@ class Answerer:
             stated = [t for t in asked if any(t.said(c.sentence.text, question) for c in picks)]
             if len(stated) == len(asked) and any(t.said(c.sentence.text, question) for t in asked for c in lead):
                 return ""  # 找谁…多少度: the leading article says one, another quote the other
-            if stated and stated[0] is asked[0]:
+            if asked[0] in stated:
                 # a weaker article quoted after it states it: not "not stated" (its own quote would
                 # contradict that), but not a sure answer either
                 return UNCERTAIN_DETAIL
@@ -366,7 +367,7 @@ def _detail_first(r: Retrieval, picks: list[Candidate]) -> list[Candidate]:
     """``picks`` with the quotes of the first other article that states the most specific detail
     asked (``PARTIAL_TYPES``) moved to the front, when the leading article's quotes do not state it and
     that article scores at least ``DETAIL_LEAD_RATIO`` of the best; else ``picks`` unchanged."""
-    asked = sorted((t for t in r.analysis.answer_types if t.name in PARTIAL_TYPES), key=lambda t: list(PARTIAL_TYPES).index(t.name))
+    asked = _asked_details(r.analysis)
     if not asked or not r.hits:
         return picks
     kind, question = asked[0], r.analysis.question
@@ -380,3 +381,10 @@ def _detail_first(r: Retrieval, picks: list[Candidate]) -> list[Candidate]:
         return picks
     first = stating.hit.clause.clause_id
     return [c for c in picks if c.hit.clause.clause_id == first] + [c for c in picks if c.hit.clause.clause_id != first]
+
+
+def _asked_details(a: QueryAnalysis) -> list[AnswerType]:
+    """The kinds of detail ``a`` asks for whose absence makes an answer partial (``PARTIAL_TYPES``),
+    in that table's order (most specific first)."""
+    order = list(PARTIAL_TYPES)
+    return sorted((t for t in a.answer_types if t.name in PARTIAL_TYPES), key=lambda t: order.index(t.name))

@@ -341,7 +341,6 @@ def _with_antecedents(picks: list[Candidate]) -> list[Candidate]:
             before = [p for p in c.hit.clause.parts if p.kind == "paragraph" and p.end <= c.sentence.start]
             if before and c.sentence.end - before[-1].start <= ANTECEDENT_CHARS:
                 start = before[-1].start
-                text = c.hit.clause.text
                 c = Candidate(c.hit, Sentence(text[start : c.sentence.end], start, c.sentence.end), c.score)
         out = [o for o in out if not _within(o, c)]
         if not any(_within(c, o) for o in out):

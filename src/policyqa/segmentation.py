@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -260,21 +260,24 @@ def _outside(text: str, terms: Iterable[str]) -> str:
     return text
 
 
+def _occurrences(text: str, phrase: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every occurrence of ``phrase`` in ``text``, overlapping ones included."""
+    start = text.find(phrase)
+    while start >= 0:
+        yield start, start + len(phrase)
+        start = text.find(phrase, start + 1)
+
+
 def _fits_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
     """Does some occurrence of ``phrase`` in ``text`` respect word boundaries — not start inside one
     word and end inside another (``最低|保修`` holds 低保 only as a fragment)?"""
     def word_at(i: int) -> int:
         return next((k for k, (s, e) in enumerate(spans) if s <= i < e), -1)
 
-    start = text.find(phrase)
-    while start >= 0:
-        end = start + len(phrase)
-        starts_inside = all(s != start for s, _ in spans)
-        ends_inside = all(e != end for _, e in spans)
-        if not (starts_inside and ends_inside and word_at(start) != word_at(end - 1)):
-            return True
-        start = text.find(phrase, start + 1)
-    return False
+    starts = {s for s, _ in spans}
+    ends = {e for _, e in spans}
+    return any(start in starts or end in ends or word_at(start) == word_at(end - 1)
+               for start, end in _occurrences(text, phrase))
 
 
 def _whole_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
@@ -282,12 +285,7 @@ def _whole_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
     read inside 天|然气 → 天然气, nor 压金 across 挤压|金属)?"""
     starts = {s for s, _ in spans}
     ends = {e for _, e in spans}
-    start = text.find(phrase)
-    while start >= 0:
-        if start in starts and start + len(phrase) in ends:
-            return True
-        start = text.find(phrase, start + 1)
-    return False
+    return any(start in starts and end in ends for start, end in _occurrences(text, phrase))
 
 
 def _edge_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
@@ -295,15 +293,10 @@ def _edge_words(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
     inside one word touching its start or its end (公积金 in 住房公积金)?"""
     starts = {s for s, _ in spans}
     ends = {e for _, e in spans}
-    start = text.find(phrase)
-    while start >= 0:
-        end = start + len(phrase)
-        if (start in starts and end in ends) or any(
-            s <= start and end <= e and (s == start or e == end) for s, e in spans
-        ):
-            return True
-        start = text.find(phrase, start + 1)
-    return False
+    return any(
+        (start in starts and end in ends) or any(s <= start and end <= e and (s == start or e == end) for s, e in spans)
+        for start, end in _occurrences(text, phrase)
+    )
 
 
 def _is_cjk_word(word: str) -> bool:
