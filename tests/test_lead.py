@@ -98,3 +98,14 @@ def test_a_sanction_is_not_a_may_i_lead():
     q = "开发商把绿地改成楼，我们业主能不能管"
     c = _citation("无法采取改正措施消除影响的，限期拆除，不能拆除的，没收实物或者违法收入，可以并处建设工程造价百分之十以下的罚款。")
     assert direct_lead(q, asked_types(q), [c], {"开发商": 1.0, "建设工程": 0.7, "拆除": 0.7}) == ""
+
+
+def test_a_short_piece_joins_the_piece_before_it_only_across_a_comma_and_never_as_a_premise():
+    from policyqa.lead import _fragments
+
+    assert "有防水要求的卫生间、房间和外墙面的防渗漏，为5年" in _fragments("有防水要求的卫生间、房间和外墙面的防渗漏，为5年。")
+    # 有收益的 opens the next piece (所得收益用于…); it is not the end of the fine
+    pieces = _fragments("给予警告，并处一万元以上十万元以下的罚款；有收益的，所得收益用于维修。")
+    assert "并处一万元以上十万元以下的罚款" in pieces
+    assert not any(p.endswith("；有收益的") for p in pieces)
+    assert not any("。" in p for p in _fragments("保修期为两年。为5年"))

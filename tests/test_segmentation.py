@@ -165,3 +165,28 @@ def test_pattern_lines_from_an_extra_file(tmp_path):
     extra.write_text("re:\\d+平米 => 建筑面积\n", encoding="utf-8")
     e = Segmenter(synonyms_file=extra).expand("房子120平米")
     assert ("120平米", ("建筑面积",)) in e.matches
+
+
+def test_a_plus_term_joins_the_query_word_by_word_and_counts_only_whole(tmp_path):
+    from policyqa.retrieval import word_share
+    from policyqa.segmentation import term_in, term_words
+
+    extra = tmp_path / "synonyms.txt"
+    extra.write_text("灯箱位 => 共用部位+经营\n", encoding="utf-8")
+    e = Segmenter(synonyms_file=extra).expand("灯箱位出租")
+    assert {"共用部位", "经营"} <= set(e.added) and "共用部位+经营" not in e.added
+    assert ("灯箱位", ("共用部位+经营",)) in e.matches
+    assert term_words("共用部位+经营") == ("共用部位", "经营") and term_words("出租") == ("出租",)
+    item = "擅自利用物业共用部位、共用设施设备进行经营的"
+    boilerplate = "所得收益用于物业共用部位、共用设施设备的维修、养护"
+    assert term_in("共用部位+经营", item) and not term_in("共用部位+经营", boilerplate)
+    assert word_share({"灯箱位": 1.0}, item, e.matches) == 1.0
+    assert word_share({"灯箱位": 1.0}, boilerplate, e.matches) == 0.0
+
+
+def test_the_lift_advertising_lines_need_the_business_word(seg):
+    """广告位 means running a business on the common parts (宁夏物业条例 第五十四条(三)), not every
+    article that spends proceeds on the common parts."""
+    matches = dict(seg.expand("电梯里的广告位租出去赚钱").matches)
+    assert all("经营" in term_words_of for term_words_of in matches["广告位"])
+    assert "出租" in dict(seg.expand("把房子租出去").matches)["租出去"]

@@ -31,6 +31,8 @@ POLAR_TYPES = ("permission", "obligation")
 MIN_POLAR_WORDS = 2  # printed words (住房公积金 once, not also 住房 and 公积金)
 DATE = re.compile(NUMBER + r"年" + NUMBER + r"月" + NUMBER + r"日")  # a date is not a time limit
 SHORT_FRAGMENT = 6  # characters: a piece this short is read with the piece before it
+COMMAS = ("，", ",")  # …the piece before it across a comma only
+PREMISE = re.compile(r"的$")  # 有收益的 / 逾期不改正的: the case of what follows, not the end of what precedes
 
 
 def direct_lead(
@@ -87,18 +89,20 @@ def direct_lead(
 
 def _fragments(quote: str) -> list[str]:
     """The quote's pieces between punctuation; a very short piece (为5年) keeps the one before it
-    (有防水要求的卫生间、房间和外墙面的防渗漏，为5年), joined as printed."""
+    across a comma (有防水要求的卫生间、房间和外墙面的防渗漏，为5年), joined as printed — not across
+    a 。 or ；, and not a premise (有收益的, 情节严重的), which opens what follows it."""
     out: list[str] = []
-    prev_start = None
+    prev_start = prev_end = None
     for m in FRAGMENT.finditer(quote):
         piece = m.group().strip()
         if not piece:
             continue
-        if len(piece) < SHORT_FRAGMENT and prev_start is not None:
+        joins = prev_start is not None and quote[prev_end : m.start()].strip() in COMMAS and not PREMISE.search(piece)
+        if len(piece) < SHORT_FRAGMENT and joins:
             out.append(quote[prev_start : m.end()].strip())
         else:
             out.append(piece)
-        prev_start = m.start()
+        prev_start, prev_end = m.start(), m.end()
     return out
 
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from .index.sparse import SparseIndex
 from .intent import AnswerType, QuestionCues, asked_types
 from .models import Turn
-from .segmentation import Expansion, Segmenter
+from .segmentation import Expansion, Segmenter, term_words
 
 BIGRAM_WEIGHT = 0.5
 EXPANSION_WEIGHT = 0.7
@@ -126,7 +126,9 @@ class QueryAnalyser:
         printed = self._printed
         if all(printed(t) for t in expansion.added):
             return expansion
-        matches = tuple((p, kept) for p, ts in expansion.matches if (kept := tuple(t for t in ts if printed(t))))
+        matches = tuple(
+            (p, kept) for p, ts in expansion.matches if (kept := tuple(t for t in ts if all(map(printed, term_words(t)))))
+        )
         return Expansion(expansion.original, tuple(t for t in expansion.added if printed(t)), matches)
 
     def _names_something(self, tokens: Sequence[str]) -> bool:

@@ -41,7 +41,7 @@ from .models import Chunk, Clause, Hit, Sentence, Turn
 from .intent import default_cues
 from .prior import DocumentPrior
 from .query import QueryAnalyser, QueryAnalysis
-from .segmentation import Segmenter
+from .segmentation import Segmenter, term_in
 
 # passages: a chunk of a top clause scores its clause's fused score plus its own evidence
 # (a chunk's BM25 scaled to the best chunk's, plus its cosine at the fusion's dense weight)
@@ -414,7 +414,7 @@ def word_share(weights: dict[str, float], text: str, synonyms) -> float | None:
     total = sum(weights.values())
     if not total:
         return None
-    via = {t for phrase, targets in synonyms if any(x in text for x in targets) for t in weights if t in phrase or phrase in t}
+    via = {t for phrase, targets in synonyms if any(term_in(x, text) for x in targets) for t in weights if t in phrase or phrase in t}
     return sum(w for t, w in weights.items() if t in text or t in via) / total
 
 

@@ -60,6 +60,18 @@ class Expansion:
 
 
 PATTERN_PREFIX = "re:"  # a synonyms.txt left side that is a regular expression (a figure with its unit)
+CONJUNCTION = "+"  # a synonyms.txt term written 共用部位+经营: its words count only together
+
+
+def term_words(term: str) -> tuple[str, ...]:
+    """The words of a synonym term: ``共用部位+经营`` → (共用部位, 经营); a plain term → (term,)."""
+    return tuple(w for w in term.split(CONJUNCTION) if w)
+
+
+def term_in(term: str, text: str) -> bool:
+    """Does ``text`` hold the synonym ``term`` — every word of a ``+`` term (共用部位+经营 is held by
+    利用物业共用部位…进行经营, not by 收益用于物业共用部位的维修)?"""
+    return all(w in text for w in term_words(term))
 
 
 class Segmenter:
@@ -104,7 +116,7 @@ class Segmenter:
             if len(wrong) >= 2 and _is_cjk_word(wrong):
                 self._tok.add_word(wrong, 1500)
         for phrase, targets in self.synonyms:
-            for word in (phrase, *targets):
+            for word in (phrase, *(w for t in targets for w in term_words(t))):
                 if len(word) >= 2 and _is_cjk_word(word):
                     self._tok.add_word(word, 1500)
 
@@ -197,7 +209,7 @@ class Segmenter:
                 continue  # 低保 inside 最低|保修 is a fragment across two words, not the word 低保
             if phrase not in self._outside_longer_terms(fixed, phrase):
                 continue  # 垃圾 inside 建筑垃圾
-            if phrase not in _outside(fixed, (t for t in targets if phrase in t and t != phrase)):
+            if phrase not in _outside(fixed, (w for t in targets for w in term_words(t) if phrase in w and w != phrase)):
                 continue  # 污水 inside 污水处理费: the question already prints the line's own term
             owner = None if phrase in question else next((w for w, r in fixes if phrase in r), None)
             if owner is not None:
@@ -213,7 +225,7 @@ class Segmenter:
             merged.setdefault(phrase, []).extend(targets)
         matches = [(phrase, tuple(dict.fromkeys(targets))) for phrase, targets in merged.items()]
         for _, targets in matches:
-            for t in targets:
+            for t in (w for term in targets for w in term_words(term)):
                 if t not in question and t not in added:
                     added.append(t)
         return Expansion(original, tuple(added), tuple(matches))
