@@ -44,11 +44,11 @@ from policyqa.fusion import FusionWeights
 from policyqa.retrieval import RERANK_DEPTH
 
 # the weights fitted, in vector order; ``dense`` is ``HybridRetriever.dense_weight``
-NAMES = ("clause", "chunk", "doc", "dense", "kind", "local", "title", "coverage", "sentence", "answer_type", "glossary")
+NAMES = ("clause", "chunk", "doc", "dense", "kind", "local", "title", "coverage", "sentence", "answer_type", "glossary", "act")
 BASE = ("clause", "chunk", "doc", "dense")
 PRIOR = ("kind", "local", "title")
-RERANK = ("coverage", "sentence", "answer_type", "glossary")  # the glossary feature is -1 or 0 (a penalty)
-SIGN = np.array([1.0, 1.0, 1.0, -1.0])
+RERANK = ("coverage", "sentence", "answer_type", "glossary", "act")  # the glossary feature is -1 or 0 (a penalty)
+SIGN = np.array([1.0, 1.0, 1.0, -1.0, 1.0])
 CANDIDATES = 30  # the pairwise fit's negatives: this many top clauses by the current fused score
 K = 5  # the engine's hits (``policyqa eval`` asks for top_k=5)
 MULTIPLIERS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)

@@ -24,7 +24,7 @@ def test_the_default_weights_are_the_module_constants():
     assert set(PRIOR_PARTS) <= set(asdict(w))
 
 
-QUESTIONS = ["供热条例 室温 不低于多少度", "公积金贷款多少天内答复", "今年住建工作的主线是什么", "物业服务人 是指",
+QUESTIONS = ["供热条例 室温 不低于多少度", "物业公司把电梯广告位租出去赚钱罚多少", "公积金贷款多少天内答复", "今年住建工作的主线是什么", "物业服务人 是指",
              "本条例下列用语的含义"]  # the last one ranks glossary articles first: their penalty counts
 
 
@@ -39,8 +39,9 @@ def test_the_weighted_components_are_the_scores_retrieve_ranks_by(kb_engine, q):
         p = r._clause_pos[hit.clause.key]
         base = w.clause * c.clause[p] + w.chunk * c.chunk[p] + w.doc * c.doc[p] + r.dense_weight * c.dense[p]
         prior = sum(getattr(w, part) * c.prior[part][p] for part in PRIOR_PARTS)
-        cov, sentence, said, glossary = r.rerank_features(c.analysis, sentence_weights, hit.clause)
-        score = base + prior + w.coverage * cov + w.sentence * sentence + w.answer_type * said - w.glossary * glossary
+        cov, sentence, said, glossary, act = r.rerank_features(c.analysis, sentence_weights, hit.clause)
+        score = (base + prior + w.coverage * cov + w.sentence * sentence + w.answer_type * said - w.glossary * glossary
+                 + w.act * act)
         assert hit.score == pytest.approx(score, abs=1e-5)
 
 
@@ -67,3 +68,18 @@ def test_a_question_leaning_to_plans_counts_the_work_plan_as_on_topic_at_the_doc
     assert (leaning.doc[plan] == 1.0).all()
     neutral = r.components("燃气管道由谁负责维护？", docs=kb_engine.answer_docs)
     assert (neutral.doc[plan] < 1.0).all()
+
+
+def test_a_penalty_question_ranks_the_article_sanctioning_the_act_it_describes(kb_engine):
+    """广告位租出去赚钱 is the act of 宁夏物业条例 第五十四条(三) (擅自利用物业共用部位、共用设施设备进行经营的),
+    though 第五十三条 (未经业主大会同意，物业服务企业擅自改变物业服务用房的用途) shares more of the words."""
+    r = kb_engine.retriever
+    q = "物业公司没经过业主同意，把电梯里的广告位租出去自己赚钱，对物业公司能罚多少？"
+    a = r.analyse(q)
+    doc = next(d.doc_id for d in kb_engine.store.documents if "物业管理条例（2025" in d.path)
+    by_number = {c.number: c for c in kb_engine.store.clauses if c.doc_id == doc}
+    assert r.act_share(a, by_number[54]) > 0.6 > 0.4 > r.act_share(a, by_number[53])
+    top = r.retrieve(q, k=3, docs=kb_engine.answer_docs).hits[0].clause
+    assert (top.doc_id, top.number) == (doc, 54)
+    # not a penalty question: the feature is 0 (how to apply is not about a sanctioned act)
+    assert r.rerank_features(r.analyse("物业公司把电梯广告位租出去合法吗"), {}, by_number[54])[4] == 0.0

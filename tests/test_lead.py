@@ -109,3 +109,31 @@ def test_a_short_piece_joins_the_piece_before_it_only_across_a_comma_and_never_a
     assert "并处一万元以上十万元以下的罚款" in pieces
     assert not any(p.endswith("；有收益的") for p in pieces)
     assert not any("。" in p for p in _fragments("保修期为两年。为5年"))
+
+
+def test_a_reference_to_another_paragraph_is_not_a_figure():
+    q = "物业公司擅自利用共用部位经营，能罚多少？"
+    c = _citation("给予警告，并按照本条第二款的规定处以罚款。")
+    assert direct_lead(q, asked_types(q), [c], {"罚款": 0.7, "物业公司": 1.0}) == ""
+
+
+@pytest.mark.parametrize("question,party", [
+    ("物业公司没经过业主同意，把电梯里的广告位租出去自己赚钱，对物业公司能罚多少？", "单位"),
+    ("楼下邻居自己接泵抽水，对他个人能罚多少？", "个人"),
+    ("那他一个人这么干，被查到罚多少？", "个人"),
+    ("饭店私改燃气管道罚多少", "单位"),
+    ("私改燃气管道罚多少", None),
+])
+def test_the_party_a_penalty_question_asks_about(question, party):
+    from policyqa.lead import asked_party
+
+    assert asked_party(question) == party
+
+
+def test_a_penalty_split_by_party_leads_with_the_party_asked():
+    quote = "个人有前款规定行为之一的，处一千元以上一万元以下的罚款；单位有前款规定行为之一的，处五万元以上二十万元以下的罚款。"
+    weights = {"罚款": 0.7, "物业公司": 1.0}
+    q = "对物业公司能罚多少？"
+    assert direct_lead(q, asked_types(q), [_citation(quote)], weights) == "简要回答：「处五万元以上二十万元以下的罚款」[1]。"
+    q = "对他个人能罚多少？"
+    assert direct_lead(q, asked_types(q), [_citation(quote)], weights) == "简要回答：「处一千元以上一万元以下的罚款」[1]。"

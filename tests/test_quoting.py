@@ -80,6 +80,39 @@ def test_a_quote_opening_on_the_case_left_over_is_quoted_with_the_sentence_befor
     assert quote.sentence.text == "造成损失的，依法承担赔偿责任。"
 
 
+def test_one_partys_sanction_is_quoted_with_the_other_partys_after_it():
+    from policyqa.models import Hit
+    from policyqa.quoting import Candidate, _with_antecedents
+
+    text = ("个人有前款规定行为之一的，处一千元以上一万元以下的罚款；单位有前款规定行为之一的，处五万元以上二十万元以下的罚款。"
+            "\n其他段落。")
+    clause = _clause_of(text)
+    person = clause.sentences[0]
+    (quote,) = _with_antecedents([Candidate(Hit(clause, "物业条例", 1.0), person, 1.0)])
+    assert quote.sentence.text.endswith("单位有前款规定行为之一的，处五万元以上二十万元以下的罚款。")
+    # not past a paragraph, and not a second sentence on the same party
+    clause = _clause_of("个人违反规定的，处一千元罚款。\n单位违反规定的，处一万元罚款。")
+    (quote,) = _with_antecedents([Candidate(Hit(clause, "条例", 1.0), clause.sentences[0], 1.0)])
+    assert quote.sentence.text == "个人违反规定的，处一千元罚款。"
+    clause = _clause_of("个人违反规定的，处一千元罚款；个人再次违反的，处二千元罚款。")
+    (quote,) = _with_antecedents([Candidate(Hit(clause, "条例", 1.0), clause.sentences[0], 1.0)])
+    assert quote.sentence.text == "个人违反规定的，处一千元罚款；"
+
+
+def test_an_order_to_correct_is_quoted_with_the_sanction_for_not_correcting():
+    from policyqa.models import Hit
+    from policyqa.quoting import Candidate, _with_antecedents
+
+    text = ("违反本条例规定，燃气用户及相关单位和个人有下列行为之一的，由燃气管理部门责令限期改正；逾期不改正的，"
+            "对单位可以处10万元以下罚款，对个人可以处1000元以下罚款；造成损失的，依法承担赔偿责任：")
+    clause = _clause_of(text)
+    (quote,) = _with_antecedents([Candidate(Hit(clause, "城镇燃气管理条例", 1.0), clause.sentences[0], 1.0)])
+    assert quote.sentence.text.endswith("对个人可以处1000元以下罚款；")
+    clause = _clause_of("由主管部门责令限期改正；处1万元罚款。")  # no 逾期: nothing added
+    (quote,) = _with_antecedents([Candidate(Hit(clause, "条例", 1.0), clause.sentences[0], 1.0)])
+    assert quote.sentence.text == "由主管部门责令限期改正；"
+
+
 def test_an_article_stating_the_asked_detail_leads_when_it_ranks_next_to_one_that_does_not():
     from policyqa.intent import asked_types
     from policyqa.models import Hit

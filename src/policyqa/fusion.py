@@ -27,6 +27,7 @@ W_LOCAL = 0.03  # a local regulation (地方性法规) is the more specific rule
 W_TITLE = 0.2  # a question that names a document (供热条例, 《城市供水条例》) favours it, or the clauses citing it
 W_ANSWER_TYPE = 0.2  # a clause that says what kind of thing was asked (a figure, a time limit, a penalty)
 W_GLOSSARY = 0.15  # a glossary article (本条例下列用语的含义) names every term: it answers only "what is …?"
+W_ACT = 0.5  # a penalty question: the share of the sanctioned act it describes (``HybridRetriever.act_share``)
 W_SENTENCE = 0.2  # the best single sentence's coverage of the question (``HybridRetriever.sentence_coverage``)
 # a keyword search's typed keywords printed verbatim (一级A, 免审范围): what a staff search for an exact
 # term expects first, though a long multi-topic clause's BM25 and cosine are low
@@ -48,6 +49,7 @@ class FusionWeights:
     title: float = W_TITLE
     local: float = W_LOCAL
     glossary: float = W_GLOSSARY  # subtracted
+    act: float = W_ACT
     follow_doc: float = W_FOLLOW_DOC
     follow_near: float = W_FOLLOW_NEAR
     verbatim: float = W_VERBATIM

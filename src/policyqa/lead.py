@@ -31,6 +31,14 @@ POLAR_TYPES = ("permission", "obligation")
 MIN_POLAR_WORDS = 2  # printed words (住房公积金 once, not also 住房 and 公积金)
 DATE = re.compile(NUMBER + r"年" + NUMBER + r"月" + NUMBER + r"日")  # a date is not a time limit
 SHORT_FRAGMENT = 6  # characters: a piece this short is read with the piece before it
+# 按照本条第二款的规定 / an item's label (四): a reference or a label, not a figure
+REFERENCE = re.compile(r"第[^，。；第]{1,6}?[编章节条款项目]|[（(][一二三四五六七八九十0-9０-９]{1,3}[）)]")
+# a sanction split by party (个人…，处…；单位…，处…) leads with the party the question asks about
+PARTY = re.compile(r"^(?:对)?(个人|单位)")
+PARTY_ASKED = re.compile(r"对(?:这种|这个|这家|该)?([^，。？?！!、]{1,8}?)(?:能|会|可以|要|该|应该|怎么|如何)?(?:罚|处罚|处理)")
+ORGANISATION = re.compile(r"公司|企业|单位|饭店|餐馆|饭馆|商户|商家|商铺|门店|开发商|工厂|厂家|机构")
+INDIVIDUAL = re.compile(r"个人|一个人|自己|本人|居民|住户|邻居|租客|业主|他|她|我")
+PARTY_BONUS = 0.5  # as much as half a shared word of the question
 COMMAS = ("，", ",")  # …the piece before it across a comma only
 PREMISE = re.compile(r"的$")  # 有收益的 / 逾期不改正的: the case of what follows, not the end of what precedes
 
@@ -62,15 +70,16 @@ def direct_lead(
     best, best_key = "", None
     polar = wanted[0].name in POLAR_TYPES
     need = MIN_POLAR_WORDS if polar else 1
+    party = asked_party(question) if "penalty" in names else None
     for marker, c in enumerate(citations, 1):
         # 可以 / 不得 is read to the end of its sentence: a piece cut at a comma can lose what it
         # permits or forbids (供热单位不得因部分热用户未支付采暖费，停止向其他热用户供热…)
-        for fragment in _sentence_ends(c.quote) if polar else _fragments(c.quote):
+        for sentence, fragment in _sentence_ends(c.quote) if polar else _fragments_by_sentence(c.quote):
             if len(fragment) > MAX_FRAGMENT or not any(_says(t, fragment, question) for t in wanted):
                 continue
             if polar and SANCTION.search(fragment):
                 continue  # 可以并处罚款 is what an authority may do to an offender, not the citizen's may-I
-            if figure and (not FIGURE.search(fragment) or DATE.search(fragment)):
+            if figure and (not _has_figure(fragment) or DATE.search(fragment)):
                 continue  # 罚多少 is led by the amount of the fine, 多少天 by a time limit, not a date
             # the fragment must be about the question, not only say a figure or 应当
             shared = [w for w, x in weights.items() if x >= 0.5 and len(w) > 1 and not FIGURE.fullmatch(w) and w in fragment]
@@ -81,7 +90,9 @@ def direct_lead(
             whole = [w for w in shared if not any(w != o and w in o for o in shared)]
             if len(whole) < need:
                 continue
-            key = (sum(max(weights[x] for x in shared if x in w) for w in whole), -marker)
+            said_party = PARTY.match(fragment) or PARTY.match(sentence)  # 对个人可以处… / 个人有…的，处…
+            bonus = PARTY_BONUS if party and said_party and said_party.group(1) == party else 0.0
+            key = (sum(max(weights[x] for x in shared if x in w) for w in whole) + bonus, -marker)
             if best_key is None or key > best_key:
                 best, best_key = LEAD.format(fragment=fragment, marker=marker), key
     return best
@@ -106,25 +117,47 @@ def _fragments(quote: str) -> list[str]:
     return out
 
 
-def _sentence_ends(quote: str) -> list[str]:
-    """Each whole sentence of the quote (to 。；！？ or a line end, without a closing list colon) when
-    it is short (≤ ``MAX_FRAGMENT``), else its last piece between commas, which ends it."""
+def _fragments_by_sentence(quote: str) -> list[tuple[str, str]]:
+    """(sentence, fragment) for each :func:`_fragments` piece of each sentence of the quote."""
+    return [(m.group().strip(), f) for m in SENTENCE.finditer(quote) for f in _fragments(m.group())]
+
+
+def _sentence_ends(quote: str) -> list[tuple[str, str]]:
+    """(sentence, lead) for each sentence of the quote (to 。；！？ or a line end, without a closing
+    list colon): the whole sentence when it is short (≤ ``MAX_FRAGMENT``), else its last piece
+    between commas, which ends it."""
     out = []
     for m in SENTENCE.finditer(quote):
         sentence = m.group().strip().rstrip("：:")
         if not sentence:
             continue
         pieces = _fragments(sentence)
-        out.append(sentence if len(sentence) <= MAX_FRAGMENT or not pieces else pieces[-1])
+        out.append((sentence, sentence if len(sentence) <= MAX_FRAGMENT or not pieces else pieces[-1]))
     return out
+
+
+def asked_party(question: str) -> str | None:
+    """``单位`` or ``个人``: whom a penalty question asks about — the one named after 对 (对物业公司能罚
+    多少), else an organisation (饭店、公司) or a person (他一个人) when only one kind is named."""
+    m = PARTY_ASKED.search(question)
+    named = m.group(1) if m else question
+    org, person = bool(ORGANISATION.search(named)), bool(INDIVIDUAL.search(named))
+    if org != person:
+        return "单位" if org else "个人"
+    return None
+
+
+def _has_figure(fragment: str) -> bool:
+    """Does ``fragment`` state a figure — not counting references (按照本条第二款的规定)?"""
+    return bool(FIGURE.search(REFERENCE.sub("", fragment)))
 
 
 def _says(t: AnswerType, fragment: str, question: str) -> bool:
     if t.name in POLAR_TYPES:
         return bool(POLARITY[t.name].search(fragment))
-    if t.name in FIGURE_TYPES and (not FIGURE.search(fragment) or DATE.search(fragment)):
+    if t.name in FIGURE_TYPES and (not _has_figure(fragment) or DATE.search(fragment)):
         return False  # 期限 / 之前 say there is a time limit, not what it is; a date is not one
     return t.said(fragment, question)
 
 
-__all__ = ["direct_lead"]
+__all__ = ["asked_party", "direct_lead"]

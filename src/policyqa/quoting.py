@@ -37,6 +37,10 @@ _PREMISED = re.compile(
     r"|^(?:给[^，。；]{1,12})?造成(?:[^，。；]{0,6})?损失的"  # 造成损失的，依法承担赔偿责任 — whose act?
 )
 PREMISE_CHARS = 200
+_ORDER_END = re.compile(r"责令(?:限期)?改正[；;]$")  # …由主管部门责令限期改正；
+_ORDER_SANCTION = re.compile(r"^逾期(?:不|未|仍)")  # 逾期不改正的，处…
+_PARTY = re.compile(r"^(?:对)?(个人|单位)")  # 个人有前款规定行为之一的，处… / 对单位处…
+PARTY_CHARS = 80  # the other party's sanction is quoted with the first when it is this short
 # a legal article this short is quoted whole: its paragraphs qualify each other (the exception
 # follows the rule, the figure follows the condition), and half an article misleads (kb_questions:
 # key in answer 0.47 → see README); longer articles are quoted by their best sentences and items
@@ -342,10 +346,46 @@ def _with_antecedents(picks: list[Candidate]) -> list[Candidate]:
             if before and c.sentence.end - before[-1].start <= ANTECEDENT_CHARS:
                 start = before[-1].start
                 c = Candidate(c.hit, Sentence(text[start : c.sentence.end], start, c.sentence.end), c.score)
+        c = _with_other_party(_with_order_sanction(c))
         out = [o for o in out if not _within(o, c)]
         if not any(_within(c, o) for o in out):
             out.append(c)
     return out
+
+
+def _next_sentence(c: Candidate) -> Sentence | None:
+    """The sentence right after the quote in its paragraph, or ``None``."""
+    after = [s for s in c.hit.clause.sentences if s.start >= c.sentence.end]
+    if not after or "\n" in c.hit.clause.text[c.sentence.end : after[0].start]:
+        return None
+    return after[0]
+
+
+def _with_order_sanction(c: Candidate) -> Candidate:
+    """A quote ending on an order to correct (…由燃气管理部门责令限期改正；) runs on into the next
+    sentence when that one sanctions not correcting (逾期不改正的，对个人可以处1000元以下罚款…): the
+    order alone hides the penalty asked about."""
+    nxt = _next_sentence(c)
+    if nxt is None or not _ORDER_END.search(c.sentence.text) or not _ORDER_SANCTION.match(nxt.text):
+        return c
+    text = c.hit.clause.text
+    end = nxt.end if len(nxt.text) <= PREMISE_CHARS else c.sentence.end
+    return Candidate(c.hit, Sentence(text[c.sentence.start : end], c.sentence.start, end), c.score)
+
+
+def _with_other_party(c: Candidate) -> Candidate:
+    """A quote ending on one party's sanction (个人有前款规定行为之一的，处…) runs on into the next
+    sentence of its paragraph when that one sanctions the other party (单位…，处…): which of the two
+    the asker is, the quote cannot tell, and half the pair gives a wrong amount to the other."""
+    text = c.hit.clause.text
+    inside = [s for s in c.hit.clause.sentences if c.sentence.start <= s.start and s.end <= c.sentence.end]
+    after = _next_sentence(c)
+    if not inside or after is None or len(after.text) > PARTY_CHARS:
+        return c
+    last, nxt = _PARTY.match(inside[-1].text), _PARTY.match(after.text)
+    if not last or not nxt or last.group(1) == nxt.group(1):
+        return c
+    return Candidate(c.hit, Sentence(text[c.sentence.start : after.end], c.sentence.start, after.end), c.score)
 
 
 def _within(a: Candidate, b: Candidate) -> bool:

@@ -24,6 +24,7 @@ the best clause — and the best dense cosine feed the answerer's refusal decisi
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -48,6 +49,10 @@ from .segmentation import Segmenter, term_in
 W_PASSAGE_SPARSE = 1.0
 PASSAGE_CLAUSES = 5  # passages are drawn from this many top clauses
 RERANK_DEPTH = 30
+# the act a penalty sentence sanctions: 违反本条例规定，<act>的，由…处…罚款 (or an item of its list)
+ACT = re.compile(r"^(?:违反本(?:条例|法|办法|规定)(?:的)?规定，)?(.+?)的，(?:由|处|责令|依法)")
+SANCTIONS = re.compile(r"罚款|没收|责令|给予[^，。；]{0,6}处分|拘留")  # an article that sanctions acts
+ACT_STOP = frozenset({"违反", "条例", "规定", "本条例", "擅自"})  # words of every act: 擅自 is 没经过同意
 # a province's article stating the rule of the best (national) article takes the lead: it is among the
 # next TWIN_DEPTH and holds TWIN_SHARE of the bigrams of the national article's best sentence (at least
 # TWIN_MIN_BIGRAMS of them: not a boilerplate line)
@@ -155,8 +160,8 @@ class HybridRetriever:
         sentence_weights = self.sentence_weights(a) if w.sentence else {}
         for pos in head:
             if fused[pos] > 0:
-                cov, sentence, said, glossary = self.rerank_features(a, sentence_weights, clauses[pos])
-                fused[pos] += w.coverage * cov
+                cov, sentence, said, glossary, act = self.rerank_features(a, sentence_weights, clauses[pos])
+                fused[pos] += w.coverage * cov + w.act * act
                 if sentence_weights:
                     fused[pos] += w.sentence * sentence
                 if a.answer_types:
@@ -249,16 +254,19 @@ class HybridRetriever:
 
     def rerank_features(
         self, a: QueryAnalysis, sentence_weights: dict[str, float], clause: Clause
-    ) -> tuple[float, float, float, float]:
+    ) -> tuple[float, float, float, float, float]:
         """The re-ranking features of a head clause, each 0..1: coverage (:meth:`coverage`), best
         sentence coverage (:meth:`sentence_coverage`; 0 without ``sentence_weights``), 1 when it says
-        the most specific kind of answer asked (``intent.SPECIFICITY``; 0 when none is asked), and 1 for a glossary article when no
-        definition or scope is asked (a penalty: ``FusionWeights.glossary`` is subtracted)."""
+        the most specific kind of answer asked (``intent.SPECIFICITY``; 0 when none is asked), 1 for a
+        glossary article when no definition or scope is asked (a penalty: ``FusionWeights.glossary``
+        is subtracted), and for a question asking a penalty the share of a sanctioned act it
+        describes (:meth:`act_share`; 0 otherwise)."""
         sentence = self.sentence_coverage(sentence_weights, a.synonyms, clause) if sentence_weights else 0.0
         said = float(a.answer_types[0].said(clause.text, a.question)) if a.answer_types else 0.0
         defining = any(t.name in ("definition", "scope") for t in a.answer_types)
         glossary = float(bool(self.prior.glossary[self._clause_pos[clause.key]]) and not defining)
-        return self.coverage(a, clause), sentence, said, glossary
+        act = self.act_share(a, clause) if any(t.name == "penalty" for t in a.answer_types) else 0.0
+        return self.coverage(a, clause), sentence, said, glossary, act
 
     def components(
         self, question: str, history: Sequence[Turn] | None = None, *, docs: frozenset[str] | None = None,
@@ -339,6 +347,34 @@ class HybridRetriever:
             for t in (*a.tokens, *a.history_tokens)  # a follow-up is read together with the question before it
         }
         return word_share(weights, text, a.synonyms) or 0.0
+
+    def act_share(self, a: QueryAnalysis, clause: Clause) -> float:
+        """How much of an act ``clause`` sanctions the question itself describes (0..1): the best
+        IDF-weighted share of an act's words (two characters or more; ``ACT_STOP`` apart) that the
+        question or its expansion uses.  An act is a list item, or what a sentence sanctions
+        (``ACT``: 违反本条例规定，<act>的，由…).  广告位租出去赚钱 is 擅自利用物业共用部位、共用设施设备进行
+        经营的 (item 三 of 宁夏物业条例 第五十四条) almost whole, and hardly 未经业主大会同意，物业服务企业
+        擅自改变物业服务用房的用途 (第五十三条), though that sentence shares more of its words.  The
+        question alone counts, not the one before a follow-up: 那会罚多少？ describes no act.  0 for an
+        article that sanctions nothing (``SANCTIONS``)."""
+        if not SANCTIONS.search(clause.text):
+            return 0.0  # 有下列情况之一的，燃气管理部门应当采取措施: its items are no sanctioned acts
+        asked = set(a.tokens) | set(a.expansion)
+        items = [p for p in clause.parts if p.kind == "item"]
+        best = 0.0
+        for s in clause.sentences:
+            if any(p.start <= s.start < p.end for p in items):
+                act = s.text
+            elif m := ACT.search(s.text):
+                act = m.group(1)
+            else:
+                continue
+            words = {w: self.clauses.idf(w) for w in self.analyser.segmenter.cut(act)
+                     if len(w) > 1 and w not in ACT_STOP and self.clauses.has(w)}
+            total = sum(words.values())
+            if total:
+                best = max(best, sum(v for w, v in words.items() if w in asked) / total)
+        return best
 
     def sentence_weights(self, a: QueryAnalysis) -> dict[str, float]:
         """The question's own content words (two characters or more, full weight) by IDF, for
