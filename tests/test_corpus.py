@@ -59,6 +59,22 @@ def test_write_upload_and_its_rollback_restore_the_sidecar(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".upload-")]
 
 
+def test_a_file_listed_by_a_sub_folders_sidecar_goes_back_there_with_its_metadata(tmp_path):
+    from policyqa.corpus import home_folder
+    from policyqa.documents.metadata import read_sidecar
+
+    regs = tmp_path / "regulations"
+    regs.mkdir()
+    (regs / "metadata.jsonl").write_text('{"file": "供水条例.txt", "issuer": "国务院", "level": "行政法规"}\n', encoding="utf-8")
+    assert home_folder(tmp_path, "供水条例.txt") == regs and home_folder(tmp_path, "通知.txt") == tmp_path
+    write_upload(tmp_path, parse_upload("供水条例.txt", DOC, None, DocumentLimits()))
+    assert (regs / "供水条例.txt").read_bytes() == DOC and not (tmp_path / "供水条例.txt").exists()
+    assert read_sidecar(regs)["供水条例.txt"]["issuer"] == "国务院"
+    # a file of the same name anywhere in the corpus is a duplicate name
+    with pytest.raises(DuplicateDocumentError):
+        check_new(parse_upload("供水条例.txt", DOC + b"x", None, DocumentLimits()), [], tmp_path)
+
+
 def test_move_aside_rollback_and_commit(settings, tmp_path):
     own = settings.model_copy(update={"corpus_dir": tmp_path / "corpus", "data_dir": tmp_path / "data"})
     own.corpus_dir.mkdir()

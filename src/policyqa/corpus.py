@@ -26,7 +26,7 @@ from .config import Settings
 from .documents.limits import DocumentLimits
 from .documents.loaders import SUPPORTED_SUFFIXES, load_bytes
 from .documents.metadata import FIELDS as METADATA_FIELDS
-from .documents.metadata import SIDECAR
+from .documents.metadata import SIDECAR, read_sidecar
 from .errors import (
     DocumentNotFoundError,
     DocumentParseError,
@@ -134,15 +134,29 @@ def check_new(upload: Upload, existing: Iterable[DocumentInfo], corpus_dir: Path
     for info in existing:
         if info.sha256 == document.sha256:
             raise DuplicateDocumentError(f"与已有文件《{info.title}》内容相同")
-    if (Path(corpus_dir) / name).exists() or any(info.doc_id == document.doc_id for info in existing):
+    corpus = Path(corpus_dir)
+    same_name = corpus.is_dir() and any(p.name == name and p.is_file() for p in corpus.rglob("*"))
+    if same_name or any(info.doc_id == document.doc_id for info in existing):
         raise DuplicateDocumentError(f"已存在同名文件“{name}”，请先删除旧文件或更改文件名")
 
 
-def write_upload(corpus_dir: Path, upload: Upload) -> CorpusEdit:
-    """Write the file into the corpus (and its overrides as a line of the ``metadata.jsonl``
-    sidecar, so every rebuild reads them), both atomically; the edit's rollback removes the file
-    and restores the sidecar as it was."""
+def home_folder(corpus_dir: Path, name: str) -> Path:
+    """Where an uploaded file ``name`` goes: the corpus folder whose ``metadata.jsonl`` sidecar lists
+    it (a regulation deleted from ``regulations/`` and uploaded again goes back there, with its
+    issuer, level and 文号), else the corpus folder itself."""
     corpus = Path(corpus_dir)
+    if corpus.is_dir():
+        for sidecar in sorted(corpus.rglob(SIDECAR)):
+            if name in read_sidecar(sidecar.parent):
+                return sidecar.parent
+    return corpus
+
+
+def write_upload(corpus_dir: Path, upload: Upload) -> CorpusEdit:
+    """Write the file into the corpus — into its :func:`home_folder` — (and its overrides as a line of
+    that folder's ``metadata.jsonl`` sidecar, so every rebuild reads them), both atomically; the edit's rollback removes the file
+    and restores the sidecar as it was."""
+    corpus = home_folder(corpus_dir, upload.name)
     target = corpus / upload.name
     sidecar = corpus / SIDECAR
     overrides = upload.overrides
