@@ -105,6 +105,8 @@ class HybridRetriever:
         self._clause_doc = self.prior.clause_doc  # clause position -> document position
         self._clause_pos = self.prior.clause_pos  # Clause.key -> clause position
         self._docs_mask: tuple[frozenset[str], np.ndarray] | None = None  # the last ``docs`` filter, built once
+        # clause position → the acts it sanctions (``_acts``), filled as penalty questions reach it
+        self._act_cache: dict[int, tuple] = {}
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.clause_chunks: list[list[int]] = [[] for _ in store.clauses]  # clause position -> chunk ids
         self._cache_lock = threading.Lock()
@@ -357,24 +359,36 @@ class HybridRetriever:
         擅自改变物业服务用房的用途 (第五十三条), though that sentence shares more of its words.  The
         question alone counts, not the one before a follow-up: 那会罚多少？ describes no act.  0 for an
         article that sanctions nothing (``SANCTIONS``)."""
-        if not SANCTIONS.search(clause.text):
-            return 0.0  # 有下列情况之一的，燃气管理部门应当采取措施: its items are no sanctioned acts
         asked = set(a.tokens) | set(a.expansion)
-        items = [p for p in clause.parts if p.kind == "item"]
         best = 0.0
-        for s in clause.sentences:
-            if any(p.start <= s.start < p.end for p in items):
-                act = s.text
-            elif m := ACT.search(s.text):
-                act = m.group(1)
-            else:
-                continue
-            words = {w: self.clauses.idf(w) for w in self.analyser.segmenter.cut(act)
-                     if len(w) > 1 and w not in ACT_STOP and self.clauses.has(w)}
-            total = sum(words.values())
-            if total:
-                best = max(best, sum(v for w, v in words.items() if w in asked) / total)
+        for words, total in self._acts(clause):
+            best = max(best, sum(v for w, v in words if w in asked) / total)
         return best
+
+    def _acts(self, clause: Clause) -> tuple[tuple[tuple[tuple[str, float], ...], float], ...]:
+        """The acts ``clause`` sanctions, each as its (word, IDF) pairs and their IDF sum; none for an
+        article that sanctions nothing (有下列情况之一的，燃气管理部门应当采取措施: its items are no acts).
+        Read once per clause and kept with the index (one entry per clause at most)."""
+        pos = self._clause_pos[clause.key]
+        cached = self._act_cache.get(pos)
+        if cached is not None:
+            return cached
+        out = []
+        if SANCTIONS.search(clause.text):
+            items = [p for p in clause.parts if p.kind == "item"]
+            for s in clause.sentences:
+                if any(p.start <= s.start < p.end for p in items):
+                    act = s.text
+                elif m := ACT.search(s.text):
+                    act = m.group(1)
+                else:
+                    continue
+                words = {w: self.clauses.idf(w) for w in self.analyser.segmenter.cut(act)
+                         if len(w) > 1 and w not in ACT_STOP and self.clauses.has(w)}
+                if total := sum(words.values()):
+                    out.append((tuple(words.items()), total))
+        self._act_cache[pos] = result = tuple(out)
+        return result
 
     def sentence_weights(self, a: QueryAnalysis) -> dict[str, float]:
         """The question's own content words (two characters or more, full weight) by IDF, for

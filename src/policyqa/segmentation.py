@@ -71,6 +71,8 @@ def term_words(term: str) -> tuple[str, ...]:
 def term_in(term: str, text: str) -> bool:
     """Does ``text`` hold the synonym ``term`` — every word of a ``+`` term (共用部位+经营 is held by
     利用物业共用部位…进行经营, not by 收益用于物业共用部位的维修)?"""
+    if CONJUNCTION not in term:
+        return term in text
     return all(w in text for w in term_words(term))
 
 
