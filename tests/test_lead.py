@@ -137,3 +137,24 @@ def test_a_penalty_split_by_party_leads_with_the_party_asked():
     assert direct_lead(q, asked_types(q), [_citation(quote)], weights) == "简要回答：「处五万元以上二十万元以下的罚款」[1]。"
     q = "对他个人能罚多少？"
     assert direct_lead(q, asked_types(q), [_citation(quote)], weights) == "简要回答：「处一千元以上一万元以下的罚款」[1]。"
+
+
+def test_an_item_is_read_with_the_sentence_introducing_its_list_and_a_case_is_no_lead():
+    quote = ("在正常使用条件下，建设工程的最低保修期限为：\n（一）基础设施工程，为设计文件规定的合理使用年限；\n"
+             "（二）屋面防水工程、有防水要求的卫生间、房间和外墙面的防渗漏，为5年；\n（三）供热与供冷系统，为2个采暖期、供冷期。")
+    q = "保修期是多久"
+    # 保修期限 is printed in the introduction only; 防水 / 渗漏 come from the question before (a follow-up)
+    weights = {"保修": 1.0, "保修期": 1.0, "保修期限": 0.7, "防水": 0.45, "渗漏": 0.45}
+    assert direct_lead(q, asked_types(q), [_citation(quote)], weights) == (
+        "简要回答：「（二）屋面防水工程、有防水要求的卫生间、房间和外墙面的防渗漏，为5年」[1]。")
+    quote = "物业服务用房的配置应当符合下列规定：\n（一）建筑面积在五万平方米以内的，按不低于建筑总面积的千分之四配置，最少不低于一百二十平方米；"
+    q = "物业用房最少得给多大？"
+    lead = direct_lead(q, asked_types(q), [_citation(quote)], {"物业": 1.0, "用房": 1.0, "物业服务用房": 0.7})
+    assert lead == "简要回答：「最少不低于一百二十平方米」[1]。"  # an area, and never the case 五万平方米以内的
+
+
+def test_how_long_is_answered_by_a_length_of_time_not_by_the_word_period():
+    (duration,) = [t for t in asked_types("保修期是多久") if t.name == "duration"]
+    assert not duration.said("建设工程在保修范围和保修期限内发生质量问题的，施工单位应当履行保修义务。", "保修期是多久")
+    assert duration.said("屋面防水工程的防渗漏，为5年。", "保修期是多久")
+    assert duration.said("供热与供冷系统，为2个采暖期、供冷期。", "保修期是多久")

@@ -33,12 +33,17 @@ DATE = re.compile(NUMBER + r"年" + NUMBER + r"月" + NUMBER + r"日")  # a date
 SHORT_FRAGMENT = 6  # characters: a piece this short is read with the piece before it
 # 按照本条第二款的规定 / an item's label (四): a reference or a label, not a figure
 REFERENCE = re.compile(r"第[^，。；第]{1,6}?[编章节条款项目]|[（(][一二三四五六七八九十0-9０-９]{1,3}[）)]")
+ITEM_LABEL = re.compile(r"^\s*[（(][一二三四五六七八九十0-9０-９]{1,3}[）)]")  # （二） / (二): an item of a list
 # a sanction split by party (个人…，处…；单位…，处…) leads with the party the question asks about
 PARTY = re.compile(r"^(?:对)?(个人|单位)")
 PARTY_ASKED = re.compile(r"对(?:这种|这个|这家|该)?([^，。？?！!、]{1,8}?)(?:能|会|可以|要|该|应该|怎么|如何)?(?:罚|处罚|处理)")
 ORGANISATION = re.compile(r"公司|企业|单位|饭店|餐馆|饭馆|商户|商家|商铺|门店|开发商|工厂|厂家|机构")
 INDIVIDUAL = re.compile(r"个人|一个人|自己|本人|居民|住户|邻居|租客|业主|他|她|我")
 PARTY_BONUS = 0.5  # as much as half a shared word of the question
+# the question's words a lead may share: its own and its expansions, and a follow-up's words carried
+# over from the question before (query.HISTORY_WEIGHT: 保修期是多久 after 房子漏水 is led by 防渗漏，为5年);
+# not the words that ask (罚多少) or single characters
+MIN_WORD_WEIGHT = 0.45
 COMMAS = ("，", ",")  # …the piece before it across a comma only
 PREMISE = re.compile(r"的$")  # 有收益的 / 逾期不改正的: the case of what follows, not the end of what precedes
 
@@ -77,14 +82,18 @@ def direct_lead(
         for sentence, fragment in _sentence_ends(c.quote) if polar else _fragments_by_sentence(c.quote):
             if len(fragment) > MAX_FRAGMENT or not any(_says(t, fragment, question) for t in wanted):
                 continue
+            if not polar and PREMISE.search(fragment):
+                continue  # 建筑面积在五万平方米以内的 states a case, not what holds in it
             if polar and SANCTION.search(fragment):
                 continue  # 可以并处罚款 is what an authority may do to an offender, not the citizen's may-I
             if figure and (not _has_figure(fragment) or DATE.search(fragment)):
                 continue  # 罚多少 is led by the amount of the fine, 多少天 by a time limit, not a date
             # the fragment must be about the question, not only say a figure or 应当
-            shared = [w for w, x in weights.items() if x >= 0.5 and len(w) > 1 and not FIGURE.fullmatch(w) and w in fragment]
+            # an item is read with the sentence introducing its list (最低保修期限为：…（二）…防渗漏，为5年)
+            read = _list_intro(c.quote, sentence) + fragment
+            shared = [w for w, x in weights.items() if x >= MIN_WORD_WEIGHT and len(w) > 1 and not FIGURE.fullmatch(w) and w in read]
             if found is not None and shared:
-                held = found(fragment, shared)
+                held = found(read, shared)
                 shared = [w for w in shared if w in held]
             # a printed word counts once: 住房公积金 holds 住房 and 公积金, it is not three shared words
             whole = [w for w in shared if not any(w != o and w in o for o in shared)]
@@ -134,6 +143,19 @@ def _sentence_ends(quote: str) -> list[tuple[str, str]]:
         pieces = _fragments(sentence)
         out.append((sentence, sentence if len(sentence) <= MAX_FRAGMENT or not pieces else pieces[-1]))
     return out
+
+
+def _list_intro(quote: str, sentence: str) -> str:
+    """The sentence of ``quote`` introducing the list whose item ``sentence`` is (the text from the
+    last 。 before the item's run to its colon: 在正常使用条件下，建设工程的最低保修期限为：), or ``""``
+    when ``sentence`` is no item or its list's introduction is not quoted."""
+    if not ITEM_LABEL.match(sentence):
+        return ""
+    at = quote.find(sentence)
+    colon = max(quote.rfind("：", 0, at), quote.rfind(":", 0, at))
+    if at < 0 or colon < 0:
+        return ""
+    return quote[quote.rfind("。", 0, colon) + 1 : colon + 1].strip()
 
 
 def asked_party(question: str) -> str | None:
