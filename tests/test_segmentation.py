@@ -101,7 +101,9 @@ def test_extra_typo_file_extends_the_table(tmp_path):
      ("阳台外面晾晒衣物", {"吊挂", "有碍市容"}),
      ("门口又在挖路", {"挖掘城市道路"}),
      ("收房时开发商该给什么", {"住宅质量保证书", "住宅使用说明书"}),
-     ("业委会不作为", {"业主委员会"})],
+     ("业委会不作为", {"业主委员会"}),
+     ("那房东要是直接把我东西扔出去呢", {"迫使承租人", "腾退"}),
+     ("那不同意搬怎么办", {"补偿决定", "强制执行"})],
 )
 def test_everyday_words_reach_the_regulations_terms(seg, question, terms):
     assert terms <= set(seg.expand(question).added)
