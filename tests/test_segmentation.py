@@ -103,7 +103,8 @@ def test_extra_typo_file_extends_the_table(tmp_path):
      ("收房时开发商该给什么", {"住宅质量保证书", "住宅使用说明书"}),
      ("业委会不作为", {"业主委员会"}),
      ("那房东要是直接把我东西扔出去呢", {"迫使承租人", "腾退"}),
-     ("那不同意搬怎么办", {"补偿决定", "强制执行"})],
+     ("那不同意搬怎么办", {"补偿决定", "强制执行"}),
+     ("隔壁工地打桩把我家墙震出裂缝了", {"毗邻", "安全防护措施"})],
 )
 def test_everyday_words_reach_the_regulations_terms(seg, question, terms):
     assert terms <= set(seg.expand(question).added)
