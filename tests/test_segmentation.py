@@ -104,7 +104,8 @@ def test_extra_typo_file_extends_the_table(tmp_path):
      ("业委会不作为", {"业主委员会"}),
      ("那房东要是直接把我东西扔出去呢", {"迫使承租人", "腾退"}),
      ("那不同意搬怎么办", {"补偿决定", "强制执行"}),
-     ("隔壁工地打桩把我家墙震出裂缝了", {"毗邻", "安全防护措施"})],
+     ("隔壁工地打桩把我家墙震出裂缝了", {"毗邻", "安全防护措施"}),
+     ("灶具用了十几年，管子老化了要换吗", {"燃气燃烧器具", "连接管", "使用年限"})],
 )
 def test_everyday_words_reach_the_regulations_terms(seg, question, terms):
     assert terms <= set(seg.expand(question).added)
