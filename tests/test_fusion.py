@@ -79,6 +79,7 @@ def test_a_penalty_question_ranks_the_article_sanctioning_the_act_it_describes(k
     doc = next(d.doc_id for d in kb_engine.store.documents if "物业管理条例（2025" in d.path)
     by_number = {c.number: c for c in kb_engine.store.clauses if c.doc_id == doc}
     assert r.act_share(a, by_number[54]) > 0.6 > 0.4 > r.act_share(a, by_number[53])
+    assert r.sanctions.of(by_number[54]) and not r.sanctions.of(kb_engine.store.clauses[0])  # the plan sanctions nothing
     top = r.retrieve(q, k=3, docs=kb_engine.answer_docs).hits[0].clause
     assert (top.doc_id, top.number) == (doc, 54)
     # not a penalty question: the feature is 0 (how to apply is not about a sanctioned act)

@@ -24,7 +24,6 @@ the best clause — and the best dense cosine feed the answerer's refusal decisi
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -42,6 +41,7 @@ from .models import Chunk, Clause, Hit, Sentence, Turn
 from .intent import default_cues
 from .prior import DocumentPrior
 from .query import QueryAnalyser, QueryAnalysis
+from .sanctions import SanctionedActs
 from .segmentation import Segmenter, term_in
 
 # passages: a chunk of a top clause scores its clause's fused score plus its own evidence
@@ -49,10 +49,6 @@ from .segmentation import Segmenter, term_in
 W_PASSAGE_SPARSE = 1.0
 PASSAGE_CLAUSES = 5  # passages are drawn from this many top clauses
 RERANK_DEPTH = 30
-# the act a penalty sentence sanctions: 违反本条例规定，<act>的，由…处…罚款 (or an item of its list)
-ACT = re.compile(r"^(?:违反本(?:条例|法|办法|规定)(?:的)?规定，)?(.+?)的，(?:由|处|责令|依法)")
-SANCTIONS = re.compile(r"罚款|没收|责令|给予[^，。；]{0,6}处分|拘留")  # an article that sanctions acts
-ACT_STOP = frozenset({"违反", "条例", "规定", "本条例", "擅自"})  # words of every act: 擅自 is 没经过同意
 # a province's article stating the rule of the best (national) article takes the lead: it is among the
 # next TWIN_DEPTH and holds TWIN_SHARE of the bigrams of the national article's best sentence (at least
 # TWIN_MIN_BIGRAMS of them: not a boilerplate line)
@@ -105,8 +101,8 @@ class HybridRetriever:
         self._clause_doc = self.prior.clause_doc  # clause position -> document position
         self._clause_pos = self.prior.clause_pos  # Clause.key -> clause position
         self._docs_mask: tuple[frozenset[str], np.ndarray] | None = None  # the last ``docs`` filter, built once
-        # clause position → the acts it sanctions (``_acts``), filled as penalty questions reach it
-        self._act_cache: dict[int, tuple] = {}
+        # the acts each clause sanctions, read as penalty questions reach it (``act_share``)
+        self.sanctions = SanctionedActs(segmenter.cut, lambda w: clause_index.idf(w) if clause_index.has(w) else None)
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.clause_chunks: list[list[int]] = [[] for _ in store.clauses]  # clause position -> chunk ids
         self._cache_lock = threading.Lock()
@@ -358,37 +354,8 @@ class HybridRetriever:
         经营的 (item 三 of 宁夏物业条例 第五十四条) almost whole, and hardly 未经业主大会同意，物业服务企业
         擅自改变物业服务用房的用途 (第五十三条), though that sentence shares more of its words.  The
         question alone counts, not the one before a follow-up: 那会罚多少？ describes no act.  0 for an
-        article that sanctions nothing (``SANCTIONS``)."""
-        asked = set(a.tokens) | set(a.expansion)
-        best = 0.0
-        for words, total in self._acts(clause):
-            best = max(best, sum(v for w, v in words if w in asked) / total)
-        return best
-
-    def _acts(self, clause: Clause) -> tuple[tuple[tuple[tuple[str, float], ...], float], ...]:
-        """The acts ``clause`` sanctions, each as its (word, IDF) pairs and their IDF sum; none for an
-        article that sanctions nothing (有下列情况之一的，燃气管理部门应当采取措施: its items are no acts).
-        Read once per clause and kept with the index (one entry per clause at most)."""
-        pos = self._clause_pos[clause.key]
-        cached = self._act_cache.get(pos)
-        if cached is not None:
-            return cached
-        out = []
-        if SANCTIONS.search(clause.text):
-            items = [p for p in clause.parts if p.kind == "item"]
-            for s in clause.sentences:
-                if any(p.start <= s.start < p.end for p in items):
-                    act = s.text
-                elif m := ACT.search(s.text):
-                    act = m.group(1)
-                else:
-                    continue
-                words = {w: self.clauses.idf(w) for w in self.analyser.segmenter.cut(act)
-                         if len(w) > 1 and w not in ACT_STOP and self.clauses.has(w)}
-                if total := sum(words.values()):
-                    out.append((tuple(words.items()), total))
-        self._act_cache[pos] = result = tuple(out)
-        return result
+        article that sanctions nothing (``sanctions.SanctionedActs``)."""
+        return self.sanctions.share(set(a.tokens) | set(a.expansion), clause)
 
     def sentence_weights(self, a: QueryAnalysis) -> dict[str, float]:
         """The question's own content words (two characters or more, full weight) by IDF, for
