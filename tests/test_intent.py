@@ -168,3 +168,15 @@ def test_a_question_asking_which_papers_is_answered_by_a_sentence_naming_papers_
     assert kind.said("房地产开发企业应当在商品房交付使用时，向购买人提供住宅质量保证书和住宅使用说明书。")
     # 交付 (the house handed over) and a paper named after a comma are not papers handed over
     assert not kind.said("房地产开发企业预售商品房，应当已交付全部土地使用权出让金，取得土地使用权证书。")
+
+
+def test_who_pays_is_said_by_the_payer_and_a_floor_by_what_it_is_measured_against():
+    from policyqa.intent import asked_types
+
+    q = "那搬家的费用谁出？"
+    (who,) = [t for t in asked_types(q) if t.name == "authority"]
+    assert who.said("因征收房屋造成搬迁的，房屋征收部门应当向被征收人支付搬迁费。", q)
+    assert not who.said("就补偿方式、补偿金额和支付期限等事项，订立补偿协议。", q)
+    q = "房子被征收，补偿款最少不能低于什么标准？"
+    (amount,) = [t for t in asked_types(q) if t.name == "amount"]
+    assert amount.said("对被征收房屋价值的补偿，不得低于房屋征收决定公告之日被征收房屋类似房地产的市场价格。", q)

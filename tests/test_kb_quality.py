@@ -43,6 +43,8 @@ def test_kb_questions(kb_engine):
     assert r["hit_at_1"] >= 0.84 and r["hit_at_3"] >= 0.94
     assert r["oos_refusal"] >= 0.90 and r["false_refusal"] <= 0.05
     assert r["gap_honest"] >= 0.90
+    # measured 1.000 (11 of 11: 广告位罚多少 ranks 第五十四条 first by the act it sanctions)
+    assert r["version_in_force"] >= 0.95
 
 
 @pytest.mark.skipif(not KB_DIALOGUES.exists(), reason="../shared/eval is absent")

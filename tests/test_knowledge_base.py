@@ -363,3 +363,23 @@ def test_a_question_asking_two_details_gets_each_from_the_articles_found(kb_engi
     a = kb_engine.ask("暖气不热找谁，屋里应该多少度")
     assert a.status == "answered"
     assert "二十摄氏度" in a.answer and "向供热单位反映" in a.answer
+
+
+@pytest.mark.parametrize("first,follow_up,label", [
+    ("房东不退押金怎么办", "那房东没跟我说一声就自己开门进我租的屋子呢？", "第九条"),  # was 第十条 of the turn before
+    ("房子被征收补偿怎么算", "那搬家的费用谁出？", "第二十二条"),
+])
+def test_a_follow_up_on_a_new_point_of_the_same_regulation_leaves_the_article_before(kb_engine, first, follow_up, label):
+    before = kb_engine.ask(first)
+    a = kb_engine.ask(follow_up, [Turn(first, tuple(f"{c.doc_id}#{c.clause}" for c in before.citations))])
+    assert not a.refused and a.citations[0].label == label
+
+
+@pytest.mark.parametrize("question,doc,label", [
+    ("新小区还没成立业主大会，物业公司是谁来选的？", "宁夏回族自治区物业管理条例", "第七条"),
+    ("施工单位一直拖着不给修房子的质量问题，对施工单位能罚多少？", "建设工程质量管理条例", "第六十六条"),
+    ("房子被征收，补偿款最少不能低于什么标准？", "国有土地上房屋征收与补偿条例", "第十九条"),
+])
+def test_newcomer_questions_answered_from_their_article(kb_engine, question, doc, label):
+    a = kb_engine.ask(question)
+    assert a.status == "answered" and (a.citations[0].doc, a.citations[0].label) == (doc, label)

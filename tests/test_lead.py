@@ -158,3 +158,10 @@ def test_how_long_is_answered_by_a_length_of_time_not_by_the_word_period():
     assert not duration.said("建设工程在保修范围和保修期限内发生质量问题的，施工单位应当履行保修义务。", "保修期是多久")
     assert duration.said("屋面防水工程的防渗漏，为5年。", "保修期是多久")
     assert duration.said("供热与供冷系统，为2个采暖期、供冷期。", "保修期是多久")
+
+
+def test_a_follow_ups_carried_words_are_heavy_enough_to_share():
+    from policyqa.lead import MIN_WORD_WEIGHT
+    from policyqa.query import HISTORY_WEIGHT
+
+    assert MIN_WORD_WEIGHT <= HISTORY_WEIGHT

@@ -43,7 +43,7 @@ PARTY_BONUS = 0.5  # as much as half a shared word of the question
 # the question's words a lead may share: its own and its expansions, and a follow-up's words carried
 # over from the question before (query.HISTORY_WEIGHT: 保修期是多久 after 房子漏水 is led by 防渗漏，为5年);
 # not the words that ask (罚多少) or single characters
-MIN_WORD_WEIGHT = 0.45
+MIN_WORD_WEIGHT = 0.3
 COMMAS = ("，", ",")  # …the piece before it across a comma only
 PREMISE = re.compile(r"的$")  # 有收益的 / 逾期不改正的: the case of what follows, not the end of what precedes
 
