@@ -27,6 +27,8 @@ def test_answers_cite_the_official_article_of_the_text_in_force(kb_engine):
     assert "《宁夏回族自治区供热条例》第二十三条" in a.answer
     assert not c.quote.startswith("第二十三条")
     assert any("2011年" in n and "不再适用" in n for n in a.notes)
+    # and what the 2011 text said, quoted with its article (the example: 18℃ until 2025-11-01)
+    assert any("2011年文本第二十一条原规定：「" in n and "不得低于18℃" in n for n in a.notes)
 
 
 def test_superseded_and_repealed_texts_do_not_answer(kb_engine):

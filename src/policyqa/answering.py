@@ -18,11 +18,13 @@ from .confidence import calibration_for, certainty_for
 from .documents.structure import is_document_title
 from .folding import fold
 from .intent import AnswerType, default_departments, default_other_topics
+from .former import FormerTexts
 from .lead import direct_lead
 from .models import Answer, Citation, Document, RelatedClause, Validity, clause_reference
 from .quoting import DETAIL_NAMES, Candidate, Quoter, quotable_sentences
 from .query import QueryAnalysis
 from .retrieval import HybridRetriever, Retrieval, word_share
+from .versions import VersionNotes
 
 PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z])x{1,4}(?:[—\-–]x{1,4})?(?![A-Za-z])")
 THANKS_RE = re.compile(r"^(谢谢|多谢|感谢|好的谢谢|thank)", re.IGNORECASE)
@@ -80,6 +82,9 @@ class Answerer:
         self.page_of = page_of or (lambda doc_id, offset: None)
         self.documents = documents or {}
         self.validity = validity or {}
+        # which version is quoted, what replaced a text, what the old text said (``policyqa.versions``)
+        self.versions = VersionNotes(self.documents, self.validity,
+                                     FormerTexts(getattr(getattr(retriever, "store", None), "clauses", ())))
 
     # -- confidence ---------------------------------------------------------------
 
@@ -134,7 +139,7 @@ class Answerer:
             )
             for c in picks
         )
-        notes = self._notes(citations) + self._version_notes(citations) + self._named_notes(question, citations)
+        notes = self._notes(citations) + self.versions.of_citations(citations) + self.versions.named(question, citations)
         missing = self._missing_detail(r, picks)
         if missing and missing != UNCERTAIN_DETAIL:
             # the topic is there, the detail is not: say so plainly, quote the closest, give the contact
@@ -252,43 +257,6 @@ class Answerer:
         doc = self.documents.get(doc_id)
         return getattr(doc, name) if doc is not None else ""
 
-    def _named_notes(self, question: str, citations: tuple[Citation, ...]) -> tuple[str, ...]:
-        """A question that names a text no longer in force (《城市供水条例》还有效吗) is told its status."""
-        cited = {c.doc_id for c in citations}
-        notes = []
-        for doc_id, doc in self.documents.items():
-            v = self._status(doc_id)
-            if v.in_force or doc_id in cited or not (doc.title in question or f"《{doc.title}》" in question):
-                continue
-            if any(self._status(d).in_force and self.documents[d].title == doc.title for d in v.versions if d in self.documents):
-                continue  # the question names the regulation, whose text in force answers
-            notes.append(f"《{doc.title}》{_no_longer_in_force(v)}。")
-        return tuple(notes)
-
-    def _version_notes(self, citations: tuple[Citation, ...]) -> tuple[str, ...]:
-        """For a cited text that replaced an older one: which version is quoted and since when; for
-        a cited text no longer in force (only when nothing in force answers): what replaced it."""
-        notes = []
-        for doc_id in dict.fromkeys(c.doc_id for c in citations):
-            v = self._status(doc_id)
-            doc = self.documents.get(doc_id)
-            if doc is None:
-                continue
-            if v.in_force:
-                older = [self.documents[d] for d in v.versions if d != doc_id and d in self.documents]
-                if older:
-                    olds = "、".join(f"{o.version or o.effective[:4] + '年'}文本" for o in older)
-                    notes.append(
-                        f"以上依据现行有效的《{doc.title}》（{doc.version or '现行文本'}，自{_cn_date(doc.effective)}起施行）；"
-                        f"此前的{olds}已被取代，不再适用。"
-                    )
-            else:
-                version = f"（{doc.version}）" if doc.version else ""
-                replaced = _no_longer_in_force(v, "被废止", "被修订后的文本取代")
-                notes.append(f"《{doc.title}》{version}{replaced}，以上引文仅供了解历史规定。")
-        return tuple(notes)
-
-
     def _notes(self, citations: tuple[Citation, ...]) -> tuple[str, ...]:
         notes = []
         quotes = "".join(c.quote for c in citations)
@@ -340,24 +308,6 @@ def _render(citations: tuple[Citation, ...]) -> str:
         out.append(f"「{c.quote}」[{i}]")
         prev = key
     return "".join(out)
-
-
-def _no_longer_in_force(v: Validity, repealed: str = "废止", superseded: str = "取代") -> str:
-    """已自2026年6月1日起由《供水条例》废止 / 已自…起由《…》取代 / 尚未施行 (the verbs as the note words them)."""
-    if v.status == "not_yet_in_force":
-        return "尚未施行"
-    since = f"自{_cn_date(v.since)}起" if v.since else ""
-    by = f"由《{v.replaced_by_title}》" if v.replaced_by_title else ""
-    return f"已{since}{by}{repealed if v.status == 'repealed' else superseded}"
-
-
-def _cn_date(iso: str) -> str:
-    """``2025-11-01`` → ``2025年11月1日``."""
-    try:
-        y, m, d = iso.split("-")
-        return f"{int(y)}年{int(m)}月{int(d)}日"
-    except ValueError:
-        return iso
 
 
 __all__ = ["Answerer", "quotable_sentences"]
