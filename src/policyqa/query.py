@@ -24,7 +24,11 @@ from .segmentation import Expansion, Segmenter, term_words
 BIGRAM_WEIGHT = 0.5
 EXPANSION_WEIGHT = 0.7
 SINGLE_CHAR_WEIGHT = 0.3  # one-character words (年, 房, 建) carry little meaning on their own
+# a follow-up's words carried over from the question before: their weight in the search (0.45 let
+# 押金 of the turn before outrank 那房东…自己开门进我租的屋子呢's own 擅自进入租赁住房) and in the
+# coverage that ranks and calibrates confidence (the refusal model was fitted at 0.45)
 HISTORY_WEIGHT = 0.3
+HISTORY_COVERAGE_WEIGHT = 0.45
 CUE_WORD_WEIGHT = 0.1  # words of the question's answer-type cue (多长时间, 罚多少)
 # the acts a cue names (怎么申请, 去哪投诉, 如何办理): the answering article says them too, so they keep their weight
 CUE_CONTENT_WORDS = frozenset({"申请", "办理", "投诉", "举报", "提取", "备案", "登记", "复议", "起诉", "维权"})

@@ -40,7 +40,7 @@ from .folding import fold
 from .models import Chunk, Clause, Hit, Sentence, Turn
 from .intent import default_cues
 from .prior import DocumentPrior
-from .query import QueryAnalyser, QueryAnalysis
+from .query import HISTORY_COVERAGE_WEIGHT, QueryAnalyser, QueryAnalysis
 from .sanctions import SanctionedActs
 from .segmentation import Segmenter, term_in
 
@@ -340,8 +340,10 @@ class HybridRetriever:
         text = fold(clause.text + clause.section + clause.subsection + self.doc_titles.get(clause.doc_id, "")).lower()
         # a word the corpus never uses (护照, 天气) weighs 1.5x its rarest word
         unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + (self.clauses.size - 0.5) / 1.5)
+        history = set(a.history_tokens)
         weights = {
-            t: (self.clauses.idf(t) if self.clauses.has(t) else unknown_idf) * a.weights.get(t, 1.0)
+            t: (self.clauses.idf(t) if self.clauses.has(t) else unknown_idf)
+            * (HISTORY_COVERAGE_WEIGHT if t in history else a.weights.get(t, 1.0))
             for t in (*a.tokens, *a.history_tokens)  # a follow-up is read together with the question before it
         }
         return word_share(weights, text, a.synonyms) or 0.0
