@@ -109,7 +109,8 @@ def test_extra_typo_file_extends_the_table(tmp_path):
      ("那搬家的费用谁出", {"搬迁费"}),
      ("房东自己开门进我租的屋子", {"擅自进入租赁住房"}),
      ("施工单位一直拖着不给修", {"拖延履行保修义务"}),
-     ("新小区物业公司是谁来选的", {"选聘"})],
+     ("新小区物业公司是谁来选的", {"选聘"}),
+     ("租了个老破小没暖气，我能自己找人装暖气吗", {"拆改室内设施", "出租人同意"})],
 )
 def test_everyday_words_reach_the_regulations_terms(seg, question, terms):
     assert terms <= set(seg.expand(question).added)
