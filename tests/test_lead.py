@@ -146,7 +146,7 @@ def test_an_item_is_read_with_the_sentence_introducing_its_list_and_a_case_is_no
     # 保修期限 is printed in the introduction only; 防水 / 渗漏 come from the question before (a follow-up)
     weights = {"保修": 1.0, "保修期": 1.0, "保修期限": 0.7, "防水": 0.45, "渗漏": 0.45}
     assert direct_lead(q, asked_types(q), [_citation(quote)], weights) == (
-        "简要回答：「（二）屋面防水工程、有防水要求的卫生间、房间和外墙面的防渗漏，为5年」[1]。")
+        "简要回答：「屋面防水工程、有防水要求的卫生间、房间和外墙面的防渗漏，为5年」[1]。")  # without its label
     quote = "物业服务用房的配置应当符合下列规定：\n（一）建筑面积在五万平方米以内的，按不低于建筑总面积的千分之四配置，最少不低于一百二十平方米；"
     q = "物业用房最少得给多大？"
     lead = direct_lead(q, asked_types(q), [_citation(quote)], {"物业": 1.0, "用房": 1.0, "物业服务用房": 0.7})

@@ -103,7 +103,8 @@ def direct_lead(
             bonus = PARTY_BONUS if party and said_party and said_party.group(1) == party else 0.0
             key = (sum(max(weights[x] for x in shared if x in w) for w in whole) + bonus, -marker)
             if best_key is None or key > best_key:
-                best, best_key = LEAD.format(fragment=fragment, marker=marker), key
+                # an item's label is the list's numbering, not what it says: 「屋面防水工程…，为5年」
+                best, best_key = LEAD.format(fragment=ITEM_LABEL.sub("", fragment).strip() or fragment, marker=marker), key
     return best
 
 
