@@ -81,9 +81,9 @@ class Answerer:
         self.quoter = Quoter(retriever, max_quotes)  # which sentences are quoted (``policyqa.quoting``)
         self.page_of = page_of or (lambda doc_id, offset: None)
         self.documents = documents or {}
-        self.validity = validity or {}
-        # which version is quoted, what replaced a text, what the old text said (``policyqa.versions``)
-        self.versions = VersionNotes(self.documents, self.validity,
+        # each document's validity; which version is quoted, what replaced a text, what the old text
+        # said (``policyqa.versions``)
+        self.versions = VersionNotes(self.documents, validity or {},
                                      FormerTexts(getattr(getattr(retriever, "store", None), "clauses", ())))
 
     # -- confidence ---------------------------------------------------------------
@@ -251,7 +251,7 @@ class Answerer:
         return ""  # a quote states the detail asked
 
     def _status(self, doc_id: str) -> Validity:
-        return self.validity.get(doc_id) or Validity()
+        return self.versions.status(doc_id)
 
     def _doc_field(self, doc_id: str, name: str) -> str:
         doc = self.documents.get(doc_id)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .intent import NUMBER, AnswerType
 from .models import Citation
+from .sanctions import PARTY
 
 # may-I questions are led by what permits or forbids, must-they questions by what obliges
 POLARITY = {"permission": re.compile(r"不得|禁止|严禁|可以|有权"), "obligation": re.compile(r"应当|必须|有义务")}
@@ -31,11 +32,11 @@ POLAR_TYPES = ("permission", "obligation")
 MIN_POLAR_WORDS = 2  # printed words (住房公积金 once, not also 住房 and 公积金)
 DATE = re.compile(NUMBER + r"年" + NUMBER + r"月" + NUMBER + r"日")  # a date is not a time limit
 SHORT_FRAGMENT = 6  # characters: a piece this short is read with the piece before it
+_LABEL = r"[（(][一二三四五六七八九十0-9０-９]{1,3}[）)]"  # （二） / (二): an item's label
+ITEM_LABEL = re.compile(r"^\s*" + _LABEL)  # a sentence that is an item of a list
 # 按照本条第二款的规定 / an item's label (四): a reference or a label, not a figure
-REFERENCE = re.compile(r"第[^，。；第]{1,6}?[编章节条款项目]|[（(][一二三四五六七八九十0-9０-９]{1,3}[）)]")
-ITEM_LABEL = re.compile(r"^\s*[（(][一二三四五六七八九十0-9０-９]{1,3}[）)]")  # （二） / (二): an item of a list
-# a sanction split by party (个人…，处…；单位…，处…) leads with the party the question asks about
-PARTY = re.compile(r"^(?:对)?(个人|单位)")
+REFERENCE = re.compile(r"第[^，。；第]{1,6}?[编章节条款项目]|" + _LABEL)
+# a sanction split by party (个人…，处…；单位…，处…: ``sanctions.PARTY``) leads with the party the question asks about
 PARTY_ASKED = re.compile(r"对(?:这种|这个|这家|该)?([^，。？?！!、]{1,8}?)(?:能|会|可以|要|该|应该|怎么|如何)?(?:罚|处罚|处理)")
 ORGANISATION = re.compile(r"公司|企业|单位|饭店|餐馆|饭馆|商户|商家|商铺|门店|开发商|工厂|厂家|机构")
 INDIVIDUAL = re.compile(r"个人|一个人|自己|本人|居民|住户|邻居|租客|业主|他|她|我")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from .folding import fold
 from .models import Clause, Hit, Sentence
 from .retrieval import HybridRetriever, QueryAnalysis, Retrieval
+from .sanctions import PARTY
 
 LONG_SENTENCE = 110
 FRAGMENT_CHARS = 70
@@ -39,7 +40,6 @@ _PREMISED = re.compile(
 PREMISE_CHARS = 200
 _ORDER_END = re.compile(r"责令(?:限期)?改正[；;]$")  # …由主管部门责令限期改正；
 _ORDER_SANCTION = re.compile(r"^逾期(?:不|未|仍)")  # 逾期不改正的，处…
-_PARTY = re.compile(r"^(?:对)?(个人|单位)")  # 个人有前款规定行为之一的，处… / 对单位处…
 PARTY_CHARS = 80  # the other party's sanction is quoted with the first when it is this short
 # a legal article this short is quoted whole: its paragraphs qualify each other (the exception
 # follows the rule, the figure follows the condition), and half an article misleads (kb_questions:
@@ -382,7 +382,7 @@ def _with_other_party(c: Candidate) -> Candidate:
     after = _next_sentence(c)
     if not inside or after is None or len(after.text) > PARTY_CHARS:
         return c
-    last, nxt = _PARTY.match(inside[-1].text), _PARTY.match(after.text)
+    last, nxt = PARTY.match(inside[-1].text), PARTY.match(after.text)
     if not last or not nxt or last.group(1) == nxt.group(1):
         return c
     return Candidate(c.hit, Sentence(text[c.sentence.start : after.end], c.sentence.start, after.end), c.score)

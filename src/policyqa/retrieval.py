@@ -350,9 +350,9 @@ class HybridRetriever:
 
     def act_share(self, a: QueryAnalysis, clause: Clause) -> float:
         """How much of an act ``clause`` sanctions the question itself describes (0..1): the best
-        IDF-weighted share of an act's words (two characters or more; ``ACT_STOP`` apart) that the
-        question or its expansion uses.  An act is a list item, or what a sentence sanctions
-        (``ACT``: 违反本条例规定，<act>的，由…).  广告位租出去赚钱 is 擅自利用物业共用部位、共用设施设备进行
+        IDF-weighted share of an act's words (two characters or more; ``sanctions.ACT_STOP`` apart) that
+        the question or its expansion uses.  An act is a list item, or what a sentence sanctions
+        (``sanctions.ACT``: 违反本条例规定，<act>的，由…).  广告位租出去赚钱 is 擅自利用物业共用部位、共用设施设备进行
         经营的 (item 三 of 宁夏物业条例 第五十四条) almost whole, and hardly 未经业主大会同意，物业服务企业
         擅自改变物业服务用房的用途 (第五十三条), though that sentence shares more of its words.  The
         question alone counts, not the one before a follow-up: 那会罚多少？ describes no act.  0 for an

@@ -18,6 +18,8 @@ from .models import Clause
 ACT = re.compile(r"^(?:违反本(?:条例|法|办法|规定)(?:的)?规定，)?(.+?)的，(?:由|处|责令|依法)")
 SANCTIONS = re.compile(r"罚款|没收|责令|给予[^，。；]{0,6}处分|拘留")  # an article that sanctions acts
 ACT_STOP = frozenset({"违反", "条例", "规定", "本条例", "擅自"})  # words of every act: 擅自 is 没经过同意
+# the party a sanction sentence names first (个人有前款规定行为之一的，处… / 对单位可以处…)
+PARTY = re.compile(r"^(?:对)?(个人|单位)")
 
 Act = tuple[tuple[tuple[str, float], ...], float]  # (word, IDF) pairs of one act, and their IDF sum
 
@@ -64,4 +66,4 @@ class SanctionedActs:
         return max((sum(v for w, v in words if w in asked) / total for words, total in self.of(clause)), default=0.0)
 
 
-__all__ = ["ACT", "SANCTIONS", "SanctionedActs"]
+__all__ = ["ACT", "PARTY", "SANCTIONS", "SanctionedActs"]

@@ -68,6 +68,11 @@ def term_words(term: str) -> tuple[str, ...]:
     return tuple(w for w in term.split(CONJUNCTION) if w)
 
 
+def terms_words(terms: Iterable[str]) -> Iterator[str]:
+    """Every word of a line's ``terms``, ``+`` terms word by word (共用部位+经营 → 共用部位, 经营)."""
+    return (w for t in terms for w in term_words(t))
+
+
 def term_in(term: str, text: str) -> bool:
     """Does ``text`` hold the synonym ``term`` — every word of a ``+`` term (共用部位+经营 is held by
     利用物业共用部位…进行经营, not by 收益用于物业共用部位的维修)?"""
@@ -118,7 +123,7 @@ class Segmenter:
             if len(wrong) >= 2 and _is_cjk_word(wrong):
                 self._tok.add_word(wrong, 1500)
         for phrase, targets in self.synonyms:
-            for word in (phrase, *(w for t in targets for w in term_words(t))):
+            for word in (phrase, *terms_words(targets)):
                 if len(word) >= 2 and _is_cjk_word(word):
                     self._tok.add_word(word, 1500)
 
@@ -211,7 +216,7 @@ class Segmenter:
                 continue  # 低保 inside 最低|保修 is a fragment across two words, not the word 低保
             if phrase not in self._outside_longer_terms(fixed, phrase):
                 continue  # 垃圾 inside 建筑垃圾
-            if phrase not in _outside(fixed, (w for t in targets for w in term_words(t) if phrase in w and w != phrase)):
+            if phrase not in _outside(fixed, (w for w in terms_words(targets) if phrase in w and w != phrase)):
                 continue  # 污水 inside 污水处理费: the question already prints the line's own term
             owner = None if phrase in question else next((w for w, r in fixes if phrase in r), None)
             if owner is not None:
@@ -227,7 +232,7 @@ class Segmenter:
             merged.setdefault(phrase, []).extend(targets)
         matches = [(phrase, tuple(dict.fromkeys(targets))) for phrase, targets in merged.items()]
         for _, targets in matches:
-            for t in (w for term in targets for w in term_words(term)):
+            for t in terms_words(targets):
                 if t not in question and t not in added:
                     added.append(t)
         return Expansion(original, tuple(added), tuple(matches))
